@@ -1,0 +1,134 @@
+// The loop's vocabulary: plain data shared by the pure core, the adapters and
+// the ticks. Closed unions everywhere; an unknown value is `unknown`, never a
+// success. Owns no behaviour and imports nothing with side effects.
+// Instants are ISO-8601 strings (as GitHub sends them); the core compares them
+// with Date.parse and never reads a clock: `now` is always passed in.
+
+export type Instant = string;
+
+/** `owner/name`, exactly as allowlisted (compared case-insensitively, as GitHub does). */
+export type RepoSlug = string;
+
+export interface IssueRef {
+  repo: RepoSlug;
+  number: number;
+}
+
+/** GitHub's repository roles, weakest first. `none` is "no access". */
+export const ROLES = ["none", "read", "triage", "write", "maintain", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Kill switch: `on` stops everything, `off` arms the loop, `drain` finishes in-flight runs only. */
+export const KILL_SWITCH_STATES = ["on", "off", "drain"] as const;
+export type KillSwitch = (typeof KILL_SWITCH_STATES)[number];
+
+/** Someone who did something on GitHub, with their role on the repo in question when known. */
+export interface Actor {
+  login: string;
+  isBot: boolean;
+  /** Role on the issue's repo, from the collaborator-permission endpoint; `unknown` when it could not be read. */
+  role: Role | "unknown";
+}
+
+export type BlockerState = "open" | "closed" | "unreadable";
+
+export interface Blocker {
+  ref: IssueRef;
+  state: BlockerState;
+  /** `text` from a "Blocked by" clause in the body, `native` from GitHub's issue dependencies. */
+  source: "text" | "native";
+}
+
+/** A comment on an issue, as the prompt builder sees it. */
+export interface IssueComment {
+  id: number;
+  author: Actor | null;
+  body: string;
+  createdAt: Instant;
+}
+
+/** An open issue carrying the ready label, with every fact the poll policy needs. */
+export interface ReadyIssue {
+  repo: RepoSlug;
+  number: number;
+  title: string;
+  body: string;
+  url: string;
+  labels: string[];
+  /** The most recent application of the ready label; null when the timeline shows none. */
+  readyLabeledBy: Actor | null;
+  readyLabeledAt: Instant | null;
+  /** The last edit of title or body, when GitHub reports one. */
+  lastEditedAt: Instant | null;
+  lastEditedBy: Actor | null;
+  blockers: Blocker[];
+  /** How many runs this issue has had before (from its run record); 0 for a fresh issue. */
+  previousAttempts: number;
+  comments: IssueComment[];
+}
+
+// --- the run record ---------------------------------------------------------
+
+export const RUN_PHASES = [
+  "claimed", // record written and lock taken; executor not yet confirmed
+  "dispatched", // executor accepted the run; agent working or pushed
+  "closed", // CI green (or no-CI close): issue closed as completed
+  "escalated", // handed to a human before or without a verdict
+  "frozen", // fix-forward budget spent or same failure repeated
+  "released", // claim given back without an agent (dispatch failed or lease lapsed)
+] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
+
+export const EXECUTOR_KINDS = ["t3", "workflow"] as const;
+export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
+
+export const DOORBELL_KINDS = ["done", "needs-human", "frozen"] as const;
+export type DoorbellKind = (typeof DOORBELL_KINDS)[number];
+
+// --- the executor -------------------------------------------------------------
+
+/**
+ * Normalised agent status. `missing`: the executor has no such thread/run.
+ * `unknown`: it answered something we do not recognise (never read as success).
+ */
+export const AGENT_STATES = [
+  "running",
+  "idle",
+  "needs-input",
+  "error",
+  "interrupted",
+  "unknown",
+  "missing",
+] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
+
+export interface AgentStatus {
+  state: AgentState;
+  /** Human-readable detail: the pending request, the last error, the unknown value seen. */
+  detail: string | null;
+  /** A link a human can open (thread or workflow run). */
+  link: string | null;
+}
+
+// --- CI -----------------------------------------------------------------------
+
+/** One stage's or the whole pipeline's verdict. `none`: nothing reported yet. */
+export const CI_STATES = ["none", "pending", "red", "green"] as const;
+export type CiState = (typeof CI_STATES)[number];
+
+export const CI_STAGES = ["build", "deploy", "rollout"] as const;
+export type CiStage = (typeof CI_STAGES)[number];
+
+export interface FailingCheck {
+  name: string;
+  url: string | null;
+}
+
+export interface CiVerdict {
+  state: CiState;
+  /** The stage that decided the verdict (the first not green), or the last stage when all are green. */
+  stage: CiStage;
+  failing: FailingCheck[];
+  /** Sorted failing check names joined with `, `; null unless red. */
+  signature: string | null;
+}

@@ -1,0 +1,2 @@
+// Placeholder entry; replaced by the real action entry in the skeleton commit.
+export {};
