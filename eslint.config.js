@@ -1,6 +1,7 @@
 // ESLint flat config: typescript-eslint's type-aware rules on src and tests;
 // formatting is Prettier's job (eslint-config-prettier turns off clashing rules).
 import js from "@eslint/js";
+import globals from "globals";
 import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
@@ -43,6 +44,7 @@ export default tseslint.config(
   {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
   prettier,
 );

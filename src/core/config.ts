@@ -131,8 +131,7 @@ export interface WorkflowSettings {
 export class ConfigError extends Error {
   constructor(readonly problems: ReadonlyArray<{ input: string; problem: string }>) {
     super(
-      `invalid action inputs (${problems.length}):\n` +
-        problems.map((p) => `  - ${p.input}: ${p.problem}`).join("\n"),
+      `invalid action inputs (${problems.length}):\n` + problems.map((p) => `  - ${p.input}: ${p.problem}`).join("\n"),
     );
     this.name = "ConfigError";
   }
@@ -384,25 +383,33 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
         : ` (got ${JSON.stringify((filled[input] ?? "").slice(0, 80))})`;
       problems.push({ input, problem: `${issue.message}${shown}` });
     }
-    throw new ConfigError(problems);
   }
-  const inputs = result.data;
-  crossCheck(inputs, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return toConfig(inputs);
+  problems.push(...crossCheck(filled, result.success ? result.data : null));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return toConfig(result.data);
 }
 
-/** Rules that tie inputs together; checked only when the loop could do work. */
-function crossCheck(inputs: ParsedInputs, problems: { input: string; problem: string }[]): void {
-  if (inputs["kill-switch"] === "on") return; // disarmed: nothing below is used
-  if (inputs["github-token"] === "") problems.push({ input: "github-token", problem: "is required when armed" });
-  if (inputs.executor === "t3") {
-    if (inputs["t3-url"] === null) problems.push({ input: "t3-url", problem: "is required with executor t3" });
-    if (inputs["t3-token"] === "") problems.push({ input: "t3-token", problem: "is required with executor t3" });
+/**
+ * Rules that tie inputs together. They read the raw strings so they are
+ * reported together with every per-input problem, in one error.
+ */
+function crossCheck(raw: Record<string, string>, parsed: ParsedInputs | null): { input: string; problem: string }[] {
+  const value = (name: InputName) => (raw[name] ?? "").trim().toLowerCase();
+  const armed = value("kill-switch") === "off" || value("kill-switch") === "drain";
+  if (!armed) return []; // disarmed (or an invalid switch, reported already): nothing below is used
+  const problems: { input: string; problem: string }[] = [];
+  const required = (name: InputName, why: string) => {
+    if (value(name) === "") problems.push({ input: name, problem: `is required ${why}` });
+  };
+  required("github-token", "when armed");
+  if (value("executor") === "t3") {
+    required("t3-url", "with executor t3");
+    required("t3-token", "with executor t3");
   }
-  if (inputs["max-per-repo"] > inputs["max-in-flight"]) {
+  if (parsed && parsed["max-per-repo"] > parsed["max-in-flight"]) {
     problems.push({ input: "max-per-repo", problem: "must not exceed max-in-flight" });
   }
+  return problems;
 }
 
 function toConfig(i: ParsedInputs): Config {

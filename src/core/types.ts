@@ -91,15 +91,7 @@ export type DoorbellKind = (typeof DOORBELL_KINDS)[number];
  * Normalised agent status. `missing`: the executor has no such thread/run.
  * `unknown`: it answered something we do not recognise (never read as success).
  */
-export const AGENT_STATES = [
-  "running",
-  "idle",
-  "needs-input",
-  "error",
-  "interrupted",
-  "unknown",
-  "missing",
-] as const;
+export const AGENT_STATES = ["running", "idle", "needs-input", "error", "interrupted", "unknown", "missing"] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
 
 export interface AgentStatus {
