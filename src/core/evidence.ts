@@ -1,0 +1,78 @@
+// Decides which of GitHub's evidence about a run counts: the progress comment
+// (only the loop's own identity may write the run record) and the commit the
+// agent pushed (after dispatch, on the default branch, newest wins). Pure:
+// the adapters hand over what they read, this says what it means.
+
+import type { Instant, RepoSlug } from "./types.js";
+
+export interface AuthoredComment {
+  id: number;
+  author: { login: string } | null;
+  body: string;
+  createdAt: Instant;
+}
+
+export interface ProgressCommentChoice<C extends AuthoredComment> {
+  /** The loop's own progress comment: the earliest one, since the loop writes exactly one and edits it. */
+  own: C | null;
+  /** Look-alike comments carrying a record marker written by anyone else: ignored, and reported. */
+  foreign: C[];
+}
+
+export function pickProgressComment<C extends AuthoredComment>(
+  comments: readonly C[],
+  loopIdentity: string,
+): ProgressCommentChoice<C> {
+  const identity = loopIdentity.toLowerCase();
+  const own = comments
+    .filter((c) => c.author?.login.toLowerCase() === identity)
+    .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id - b.id);
+  return {
+    own: own[0] ?? null,
+    foreign: comments.filter((c) => c.author?.login.toLowerCase() !== identity),
+  };
+}
+
+export interface CommitReference {
+  sha: string;
+  at: Instant;
+  /** The repository the commit lives in, when the timeline says. */
+  repo: RepoSlug | null;
+}
+
+/**
+ * The commit the agent pushed for this run: referenced from the issue after
+ * `since` (the dispatch), living in the issue's own repository, and reachable
+ * from the default branch. Several qualify after fix-forwards: newest wins.
+ */
+export function pushedCommit(
+  references: readonly CommitReference[],
+  options: { repo: RepoSlug; since: Instant; onDefaultBranch: (sha: string) => boolean },
+): CommitReference | null {
+  const since = Date.parse(options.since);
+  let newest: CommitReference | null = null;
+  for (const ref of references) {
+    if (ref.repo !== null && ref.repo.toLowerCase() !== options.repo.toLowerCase()) continue;
+    if (!(Date.parse(ref.at) > since)) continue;
+    if (!options.onDefaultBranch(ref.sha)) continue;
+    if (newest === null || Date.parse(ref.at) >= Date.parse(newest.at)) newest = ref;
+  }
+  return newest;
+}
+
+/** The referenced shas worth asking GitHub about (same repo, after dispatch), newest first, at most `limit`. */
+export function candidateShas(
+  references: readonly CommitReference[],
+  options: { repo: RepoSlug; since: Instant; limit: number },
+): string[] {
+  const since = Date.parse(options.since);
+  const shas: string[] = [];
+  const sorted = [...references].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  for (const ref of sorted) {
+    if (ref.repo !== null && ref.repo.toLowerCase() !== options.repo.toLowerCase()) continue;
+    if (!(Date.parse(ref.at) > since) || shas.includes(ref.sha)) continue;
+    shas.push(ref.sha);
+    if (shas.length >= options.limit) break;
+  }
+  return shas;
+}

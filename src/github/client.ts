@@ -1,0 +1,139 @@
+// The GitHub client: Octokit from @actions/github with the throttling and
+// retry plugins, and a request accountant that counts every HTTP attempt.
+// Owns retry and pacing policy: reads are retried on 5xx and resets; writes
+// are retried only when repeating them cannot duplicate anything.
+// Must never log the token, and never retry a non-idempotent write.
+
+import { getOctokit } from "@actions/github";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import Bottleneck from "bottleneck/light.js";
+
+export type Octokit = ReturnType<typeof getOctokit>;
+
+export interface RequestCounts {
+  /** HTTP attempts to REST routes, retries included. */
+  rest: number;
+  /** HTTP attempts to /graphql, retries included. */
+  graphql: number;
+  /** GraphQL points spent, as GitHub reported them (`rateLimit.cost`). */
+  graphqlPoints: number;
+  /** HTTP attempts that change state (REST non-GET, GraphQL mutations). */
+  writes: number;
+  /** Requests the code made; attempts beyond these were retries after a failure or a rate-limit reply. */
+  logical: number;
+  /** The lowest `x-ratelimit-remaining` seen this tick, per resource. */
+  rateLimitRemaining: Record<string, number>;
+}
+
+export interface GitHubClientOptions {
+  token: string;
+  /** REST base URL; GraphQL is derived from it as Octokit does (`/graphql`, or `/api/graphql` on GHES). */
+  apiUrl: string;
+  /**
+   * `github`: GitHub's pacing for writes (one at a time, 1 s apart; 3 s for
+   * notification-triggering ones), which production must honour.
+   * `none`: no pacing, for the sandbox's emulator.
+   */
+  pacing?: "github" | "none";
+  /** Milliseconds per second of `retry-after` and backoff; 1000 in production, small in the sandbox. */
+  retryUnitMs?: number;
+  /** How many times a limited or failed request is tried again. */
+  maxRetries?: number;
+  log?: (line: string) => void;
+}
+
+export interface GitHubClient {
+  octokit: Octokit;
+  counts: RequestCounts;
+  /** Record the points a GraphQL response reported (the reads ask for `rateLimit { cost }`). */
+  spendPoints(points: number): void;
+}
+
+export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
+  const unit = options.retryUnitMs ?? 1000;
+  const maxRetries = options.maxRetries ?? 3;
+  const log = options.log ?? (() => undefined);
+  const counts: RequestCounts = {
+    rest: 0,
+    graphql: 0,
+    graphqlPoints: 0,
+    writes: 0,
+    logical: 0,
+    rateLimitRemaining: {},
+  };
+
+  // Counting in fetch sees every attempt the plugins make, which is what GitHub bills.
+  const countingFetch: typeof fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    const method = (init?.method ?? "GET").toUpperCase();
+    const isGraphql = url.pathname.endsWith("/graphql");
+    if (isGraphql) counts.graphql++;
+    else counts.rest++;
+    if (isGraphql ? isMutation(init?.body) : method !== "GET" && method !== "HEAD") counts.writes++;
+    const response = await fetch(input, init);
+    const resource = response.headers.get("x-ratelimit-resource");
+    const remaining = Number(response.headers.get("x-ratelimit-remaining") ?? NaN);
+    if (resource !== null && Number.isFinite(remaining)) {
+      counts.rateLimitRemaining[resource] = Math.min(counts.rateLimitRemaining[resource] ?? Infinity, remaining);
+    }
+    return response;
+  };
+
+  const unpaced = () => new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 });
+  const pacing = options.pacing === "none" ? { write: unpaced(), notifications: unpaced() } : {};
+
+  const octokit = getOctokit(
+    options.token,
+    {
+      baseUrl: options.apiUrl,
+      request: { fetch: countingFetch, retries: maxRetries },
+      log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log(m), error: (m: string) => log(m) },
+      retry: { retryAfterBaseValue: unit, retries: maxRetries },
+      throttle: {
+        ...pacing,
+        retryAfterBaseValue: unit,
+        onRateLimit: (retryAfter, request, _octokit, retryCount) => {
+          log(
+            `rate limit reached on ${request.method} ${request.url}; waiting ${retryAfter}s (retry ${retryCount + 1})`,
+          );
+          return retryCount < maxRetries;
+        },
+        onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
+          log(
+            `secondary rate limit on ${request.method} ${request.url}; waiting ${retryAfter}s (retry ${retryCount + 1})`,
+          );
+          return retryCount < maxRetries;
+        },
+      },
+    },
+    throttling,
+    retry,
+  );
+
+  // Registered after the plugins, so it sees each request once, outside their retries.
+  octokit.hook.before("request", () => {
+    counts.logical++;
+  });
+
+  return {
+    octokit,
+    counts,
+    spendPoints(points) {
+      counts.graphqlPoints += points;
+    },
+  };
+}
+
+function isMutation(body: unknown): boolean {
+  if (typeof body !== "string") return false;
+  try {
+    const { query } = JSON.parse(body) as { query?: unknown };
+    return typeof query === "string" && /^\s*mutation\b/.test(query);
+  } catch {
+    return false;
+  }
+}
+
+/** Options for one write that must not be repeated blindly (creating a comment, dispatching a workflow). */
+export const NO_RETRY = { request: { retries: 0 } } as const;

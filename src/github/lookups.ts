@@ -1,0 +1,116 @@
+// Per-candidate lookups the poll tick makes only for the issue a free
+// repository is about to take, so their cost grows with dispatches, not with
+// the ready set: labeler and editor roles (collaborator-permission endpoint,
+// `role_name`), blocker states (one batched query), and GitHub's native
+// "blocked by" dependencies (REST only; the GraphQL schema has no field).
+// Each (repo, login) role is asked once per tick. Decides nothing.
+
+import type { Blocker, BlockerState, IssueRef, RepoSlug, Role } from "../core/types.js";
+import { ROLES } from "../core/types.js";
+import type { GitHubClient } from "./client.js";
+import { chunk, runBatchQuery } from "./graphql.js";
+
+const REFS_PER_QUERY = 50;
+
+export class RoleLookup {
+  private readonly cache = new Map<string, Promise<Role | "unknown">>();
+
+  constructor(private readonly client: GitHubClient) {}
+
+  /** The login's role on the repo; `none` for a non-collaborator, `unknown` when it could not be read. */
+  roleOf(repo: RepoSlug, login: string): Promise<Role | "unknown"> {
+    const key = `${repo.toLowerCase()} ${login.toLowerCase()}`;
+    let role = this.cache.get(key);
+    if (!role) {
+      role = this.fetch(repo, login);
+      this.cache.set(key, role);
+    }
+    return role;
+  }
+
+  private async fetch(repo: RepoSlug, login: string): Promise<Role | "unknown"> {
+    const [owner = "", name = ""] = repo.split("/");
+    try {
+      const { data } = await this.client.octokit.rest.repos.getCollaboratorPermissionLevel({
+        owner,
+        repo: name,
+        username: login,
+      });
+      // `permission` folds triage into read and maintain into write; `role_name` keeps them apart.
+      // A custom role's name is not a base role: fall back to the legacy field for it.
+      const roleName = (data as { role_name?: string }).role_name?.toLowerCase();
+      return ROLES.find((r) => r === roleName) ?? ROLES.find((r) => r === data.permission) ?? "unknown";
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return "none";
+      return "unknown";
+    }
+  }
+}
+
+/** Open/closed for each referenced issue, in batches; anything unreadable is `unreadable` (counts as open). */
+export async function readBlockerStates(
+  client: GitHubClient,
+  refs: readonly IssueRef[],
+): Promise<Map<string, BlockerState>> {
+  const states = new Map<string, BlockerState>();
+  const unique = [...new Map(refs.map((r) => [blockerKey(r), r])).values()];
+  for (const batch of chunk(unique, REFS_PER_QUERY)) {
+    const result = await runBatchQuery<{ issueOrPullRequest: { __typename: string; state: string } | null }>(client, {
+      name: "AfkBlockers",
+      declare: [],
+      shared: {},
+      selection: (repo) =>
+        `issueOrPullRequest(number: $number_${repo.alias}) { __typename ... on Issue { state } ... on PullRequest { state } }`,
+      fragments: "",
+      repos: batch.map((ref, i) => {
+        const [owner = "", name = ""] = ref.repo.split("/");
+        return { alias: `b${i}`, owner, name, variables: { [`number_b${i}`]: ref.number } };
+      }),
+      perRepoDeclare: (repo) => [`$number_${repo.alias}: Int!`],
+    });
+    batch.forEach((ref, i) => {
+      const state = result.byAlias.get(`b${i}`)?.issueOrPullRequest?.state;
+      // A merged pull request is as done as a closed issue.
+      states.set(
+        blockerKey(ref),
+        state === "CLOSED" || state === "MERGED" ? "closed" : state === "OPEN" ? "open" : "unreadable",
+      );
+    });
+  }
+  return states;
+}
+
+export function blockerKey(ref: IssueRef): string {
+  return `${ref.repo.toLowerCase()}#${ref.number}`;
+}
+
+/** GitHub's native "blocked by" dependencies of one issue, with their states. */
+export async function readNativeBlockers(client: GitHubClient, issue: IssueRef): Promise<Blocker[] | "unreadable"> {
+  const [owner = "", repo = ""] = issue.repo.split("/");
+  try {
+    const items = await client.octokit.paginate(
+      "GET /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by",
+      {
+        owner,
+        repo,
+        issue_number: issue.number,
+        per_page: 100,
+      },
+    );
+    return (items as { number: number; state: string; repository_url?: string; html_url?: string }[]).map((item) => ({
+      ref: { repo: repoFromIssue(item) ?? issue.repo, number: item.number },
+      state: item.state === "closed" ? "closed" : "open",
+      source: "native",
+    }));
+  } catch (error) {
+    // Repositories without the feature answer 404: no native dependencies to honour.
+    if ((error as { status?: number }).status === 404) return [];
+    return "unreadable";
+  }
+}
+
+function repoFromIssue(item: { repository_url?: string; html_url?: string }): RepoSlug | null {
+  const fromApi = item.repository_url?.match(/\/repos\/([^/]+\/[^/]+)$/)?.[1];
+  const fromHtml = item.html_url?.match(/^https?:\/\/[^/]+\/([^/]+\/[^/]+)\/issues\/\d+/)?.[1];
+  return fromApi ?? fromHtml ?? null;
+}
