@@ -1,0 +1,60 @@
+// The one interface every agent backend implements, and the registry that
+// picks one from the config. An executor starts a run, sends a follow-up turn,
+// reports a normalised status and a link; it never decides what to do next
+// (core/state-machine.ts does) and never touches GitHub issues.
+
+import type { AgentStatus, ExecutorKind, RepoSlug } from "../core/types.js";
+
+export interface DispatchRequest {
+  repo: RepoSlug;
+  issue: number;
+  title: string;
+  /** Deterministic per (repo, issue, attempt): a repeated dispatch is recognised, not doubled. */
+  runId: string;
+  prompt: string;
+}
+
+export interface DispatchResult {
+  /** The executor's id for the run: a T3 thread id or a workflow run id. */
+  threadId: string;
+  link: string | null;
+}
+
+export interface FollowUpRequest {
+  repo: RepoSlug;
+  issue: number;
+  runId: string;
+  threadId: string;
+  /** Which follow-up this is, from 1: part of its idempotency key. */
+  turn: number;
+  prompt: string;
+}
+
+export interface Executor {
+  readonly kind: ExecutorKind;
+  dispatch(request: DispatchRequest): Promise<DispatchResult>;
+  /** A corrective turn. T3: on the same thread; workflow: a new run, whose id is returned. */
+  followUp(request: FollowUpRequest): Promise<DispatchResult>;
+  /**
+   * The run's status, found by its thread id when known, else by its run id
+   * (a process that died before recording the id). `missing` when it has none.
+   */
+  status(run: {
+    repo: RepoSlug;
+    runId: string;
+    threadId: string | null;
+  }): Promise<AgentStatus & { threadId: string | null }>;
+  link(threadId: string, repo: RepoSlug): string | null;
+}
+
+/** A failure talking to an executor, with a message safe to show (never a credential). */
+export class ExecutorError extends Error {
+  constructor(
+    message: string,
+    /** True when the request certainly did not take effect, so a retry cannot double it. */
+    readonly rejected: boolean,
+  ) {
+    super(message);
+    this.name = "ExecutorError";
+  }
+}

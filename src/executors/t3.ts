@@ -1,0 +1,289 @@
+// The T3 Code executor: speaks the orchestration HTTP API (v0.0.27) over
+// undici. Owns the command shapes, the deterministic ids that make every
+// command safely repeatable (T3 answers a repeated commandId with the
+// original sequence), one snapshot read per tick, and the mapping from
+// thread, session and activities to a normalised status.
+// Must never send the bearer token anywhere but the configured T3 URL, never
+// put it in an error, and never read an unknown state as success.
+
+import { createHash } from "node:crypto";
+import { request, type Dispatcher } from "undici";
+import { z } from "zod";
+import type { T3Settings } from "../core/config.js";
+import type { AgentState, AgentStatus, RepoSlug } from "../core/types.js";
+import {
+  ExecutorError,
+  type DispatchRequest,
+  type DispatchResult,
+  type Executor,
+  type FollowUpRequest,
+} from "./executor.js";
+
+const TIMEOUT_MS = 30_000;
+/** A snapshot larger than this is refused rather than parsed: a safety bound, far above a real one. */
+const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+
+// --- the snapshot read model, validated; unknown enum values are kept as strings and mapped to `unknown` ---
+
+const Activity = z.looseObject({
+  kind: z.string(),
+  payload: z.looseObject({ requestId: z.string().optional() }).nullish(),
+});
+const Thread = z.looseObject({
+  id: z.string(),
+  projectId: z.string(),
+  deletedAt: z.string().nullish(),
+  archivedAt: z.string().nullish(),
+  latestTurn: z.looseObject({ turnId: z.string(), state: z.string() }).nullable(),
+  session: z.looseObject({ status: z.string(), lastError: z.string().nullish() }).nullable(),
+  activities: z.array(Activity).default([]),
+});
+const Project = z.looseObject({ id: z.string(), deletedAt: z.string().nullish() });
+const Snapshot = z.looseObject({
+  snapshotSequence: z.number(),
+  projects: z.array(Project),
+  threads: z.array(Thread),
+});
+type Snapshot = z.infer<typeof Snapshot>;
+type Thread = z.infer<typeof Thread>;
+
+const DispatchAccepted = z.looseObject({ sequence: z.number() });
+const ErrorBody = z.looseObject({ code: z.string().optional(), message: z.string().optional() });
+
+/** A UUID-shaped id derived from a name: the same run always mints the same ids. */
+export function deterministicId(name: string): string {
+  const hex = createHash("sha256").update(`afk-loop:${name}`).digest("hex");
+  // RFC 9562 version 8 (custom) with the RFC variant bits.
+  const variant = ((parseInt(hex[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** One T3 project per repository. */
+export const projectIdFor = (repo: RepoSlug): string => deterministicId(`project:${repo.toLowerCase()}`);
+/** One T3 thread per run: fix-forward turns go to the same thread. */
+export const threadIdFor = (runId: string): string => deterministicId(`thread:${runId}`);
+
+export interface T3ExecutorOptions {
+  settings: T3Settings;
+  /** `createdAt` for commands: the tick's `now`, so ids and times come from one place. */
+  now: () => Date;
+  dispatcher?: Dispatcher;
+}
+
+export class T3Executor implements Executor {
+  readonly kind = "t3" as const;
+  private snapshot: Promise<Snapshot> | null = null;
+  /** Counts of HTTP requests, for the job summary. */
+  readonly counts = { requests: 0, commands: 0 };
+
+  constructor(private readonly options: T3ExecutorOptions) {}
+
+  async dispatch(req: DispatchRequest): Promise<DispatchResult> {
+    const projectId = projectIdFor(req.repo);
+    const threadId = threadIdFor(req.runId);
+    const settings = this.options.settings;
+    await this.ensureProject(req.repo, projectId);
+    const threadKnown = (await this.readSnapshot()).threads.some((t) => t.id === threadId);
+    if (!threadKnown) {
+      await this.command({
+        type: "thread.create",
+        commandId: deterministicId(`thread.create:${req.runId}`),
+        threadId,
+        projectId,
+        title: `${req.repo}#${req.issue}: ${req.title}`.slice(0, 200),
+        modelSelection: { instanceId: settings.modelInstance, model: settings.model },
+        runtimeMode: settings.runtimeMode,
+        interactionMode: "default",
+        branch: null,
+        worktreePath: null,
+        createdAt: this.options.now().toISOString(),
+      });
+    }
+    await this.startTurn(req.runId, threadId, 0, req.prompt);
+    this.snapshot = null; // the read model changed under us
+    return { threadId, link: this.link(threadId, req.repo) };
+  }
+
+  async followUp(req: FollowUpRequest): Promise<DispatchResult> {
+    await this.startTurn(req.runId, req.threadId, req.turn, req.prompt);
+    this.snapshot = null;
+    return { threadId: req.threadId, link: this.link(req.threadId, req.repo) };
+  }
+
+  async status(run: {
+    repo: RepoSlug;
+    runId: string;
+    threadId: string | null;
+  }): Promise<AgentStatus & { threadId: string | null }> {
+    const threadId = run.threadId ?? threadIdFor(run.runId);
+    const thread = (await this.readSnapshot()).threads.find((t) => t.id === threadId);
+    if (!thread || thread.deletedAt || thread.archivedAt) {
+      return {
+        state: "missing",
+        detail: thread ? "the thread was deleted or archived" : null,
+        link: null,
+        threadId: null,
+      };
+    }
+    return { ...threadStatus(thread), link: this.link(threadId, run.repo), threadId };
+  }
+
+  link(threadId: string, repo: RepoSlug): string | null {
+    const { linkTemplate, url } = this.options.settings;
+    return linkTemplate
+      .replaceAll("{t3Url}", url)
+      .replaceAll("{threadId}", encodeURIComponent(threadId))
+      .replaceAll("{projectId}", encodeURIComponent(projectIdFor(repo)));
+  }
+
+  private async ensureProject(repo: RepoSlug, projectId: string): Promise<void> {
+    const snapshot = await this.readSnapshot();
+    if (snapshot.projects.some((p) => p.id === projectId && !p.deletedAt)) return;
+    const [owner = "", name = ""] = repo.split("/");
+    await this.command({
+      type: "project.create",
+      commandId: deterministicId(`project.create:${repo.toLowerCase()}`),
+      projectId,
+      title: repo,
+      workspaceRoot: this.options.settings.workspaceRoot.replaceAll("{owner}", owner).replaceAll("{repo}", name),
+      createWorkspaceRootIfMissing: true,
+      createdAt: this.options.now().toISOString(),
+    });
+  }
+
+  private startTurn(runId: string, threadId: string, turn: number, text: string): Promise<number> {
+    return this.command({
+      type: "thread.turn.start",
+      commandId: deterministicId(`turn:${runId}:${turn}`),
+      threadId,
+      message: { messageId: deterministicId(`message:${runId}:${turn}`), role: "user", text, attachments: [] },
+      runtimeMode: this.options.settings.runtimeMode,
+      interactionMode: "default",
+      createdAt: this.options.now().toISOString(),
+    });
+  }
+
+  /** Send one command. Safe to repeat: the commandId makes T3 answer a repeat with the first result. */
+  private async command(body: Record<string, unknown> & { type: string }): Promise<number> {
+    this.counts.commands++;
+    const response = await this.http("POST", "/api/orchestration/dispatch", JSON.stringify(body));
+    if (response.status === 200) return parse(DispatchAccepted, response.body, `${body.type} reply`).sequence;
+    throw this.failure(body.type, response);
+  }
+
+  private readSnapshot(): Promise<Snapshot> {
+    this.snapshot ??= (async () => {
+      const response = await this.http("GET", "/api/orchestration/snapshot");
+      if (response.status !== 200) throw this.failure("snapshot", response);
+      return parse(Snapshot, response.body, "snapshot");
+    })();
+    // A failed read must not poison the rest of the tick.
+    this.snapshot.catch(() => (this.snapshot = null));
+    return this.snapshot;
+  }
+
+  private async http(method: "GET" | "POST", path: string, body?: string): Promise<{ status: number; body: string }> {
+    this.counts.requests++;
+    const url = `${this.options.settings.url}${path}`;
+    try {
+      const response = await request(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.options.settings.token}`,
+          accept: "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body }),
+        headersTimeout: TIMEOUT_MS,
+        bodyTimeout: TIMEOUT_MS,
+        ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
+      });
+      let text = "";
+      for await (const chunk of response.body) {
+        text += (chunk as Buffer).toString("utf8");
+        if (text.length > MAX_SNAPSHOT_BYTES) throw new ExecutorError(`T3 ${method} ${path}: reply too large`, false);
+      }
+      return { status: response.statusCode, body: text };
+    } catch (error) {
+      if (error instanceof ExecutorError) throw error;
+      const reason = error instanceof Error ? error.message : "request failed";
+      throw new ExecutorError(`T3 ${method} ${path}: ${reason}`, false);
+    }
+  }
+
+  private failure(what: string, response: { status: number; body: string }): ExecutorError {
+    const detail = ErrorBody.safeParse(safeJson(response.body));
+    const code = detail.success && detail.data.code ? ` (${detail.data.code})` : "";
+    switch (response.status) {
+      case 400:
+        return new ExecutorError(
+          `T3 rejected the ${what} command as malformed (400): afk-loop and T3 disagree on the API shape`,
+          true,
+        );
+      case 401:
+        return new ExecutorError(`T3 refused the token for ${what} (401${code}): check t3-token`, true);
+      case 403:
+        return new ExecutorError(
+          `T3 token lacks the scope for ${what} (403${code}): it needs orchestration:operate and orchestration:read`,
+          true,
+        );
+      default:
+        return new ExecutorError(`T3 ${what} failed with HTTP ${response.status}${code}`, response.status < 500);
+    }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, text: string, what: string): T {
+  const json = safeJson(text);
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue ? ` at ${issue.path.join(".") || "top level"}: ${issue.message}` : "";
+    throw new ExecutorError(`T3 sent an unexpected ${what}${json === null ? " (not JSON)" : where}`, false);
+  }
+  return result.data;
+}
+
+const TURN_STATES: Record<string, AgentState> = {
+  running: "running",
+  completed: "idle",
+  interrupted: "interrupted",
+  error: "error",
+};
+
+/** The normalised status of one live thread. Pending approvals or questions win: nobody is at the keyboard. */
+export function threadStatus(thread: Thread): AgentStatus {
+  const pending = pendingRequests(thread);
+  if (pending.length > 0) return { state: "needs-input", detail: pending.join("; "), link: null };
+  const turn = thread.latestTurn;
+  if (turn === null) {
+    // Created but no turn yet: only a crash between thread.create and turn.start leaves this.
+    return { state: "unknown", detail: "the thread has no turn yet", link: null };
+  }
+  const state = TURN_STATES[turn.state] ?? "unknown";
+  if (state === "unknown")
+    return { state, detail: `unknown turn state ${JSON.stringify(turn.state).slice(0, 40)}`, link: null };
+  if (state === "error")
+    return { state, detail: thread.session?.lastError?.slice(0, 300) ?? "the turn failed", link: null };
+  return { state, detail: null, link: null };
+}
+
+function pendingRequests(thread: Thread): string[] {
+  const open = new Map<string, string>();
+  for (const activity of thread.activities) {
+    const id = activity.payload?.requestId;
+    if (id === undefined) continue;
+    if (activity.kind === "approval.requested") open.set(id, "waiting for an approval");
+    else if (activity.kind === "user-input.requested") open.set(id, "waiting for user input");
+    else if (activity.kind === "approval.resolved" || activity.kind === "user-input.resolved") open.delete(id);
+  }
+  return [...new Set(open.values())];
+}

@@ -1,0 +1,142 @@
+// Doorbells: tell a human that a run reached a terminal state (done, needs a
+// human, frozen). Owns the three sinks (Slack incoming webhook, ntfy, a
+// generic JSON webhook with an optional HMAC signature) and their timeouts.
+// A failed ring never undoes a transition: it is reported per sink, and the
+// caller keeps the doorbell owed. Never logs a webhook URL or a secret.
+
+import { createHmac } from "node:crypto";
+import { request } from "undici";
+import type { Config } from "../core/config.js";
+import type { DoorbellKind, RepoSlug } from "../core/types.js";
+
+const TIMEOUT_MS = 10_000;
+
+export interface Doorbell {
+  kind: DoorbellKind;
+  repo: RepoSlug;
+  issue: number;
+  title: string;
+  issueUrl: string;
+  /** The agent's thread or workflow run. */
+  runLink: string | null;
+  reason: string;
+}
+
+export interface DoorbellSink {
+  readonly name: "slack" | "ntfy" | "webhook";
+  ring(doorbell: Doorbell): Promise<void>;
+}
+
+export interface RingResult {
+  sent: DoorbellSink["name"][];
+  failed: { sink: DoorbellSink["name"]; error: string }[];
+}
+
+const HEADLINES: Record<DoorbellKind, string> = {
+  done: "✅ done",
+  "needs-human": "🙋 needs a human",
+  frozen: "🧊 frozen",
+};
+
+export function headline(d: Doorbell): string {
+  return `afk-loop ${HEADLINES[d.kind]}: ${d.repo}#${d.issue} ${d.title}`.slice(0, 250);
+}
+
+export function sinksFrom(settings: Config["doorbell"]): DoorbellSink[] {
+  const sinks: DoorbellSink[] = [];
+  if (settings.slackWebhookUrl) sinks.push(slackSink(settings.slackWebhookUrl));
+  if (settings.ntfyUrl) sinks.push(ntfySink(settings.ntfyUrl, settings.ntfyToken));
+  if (settings.webhookUrl) sinks.push(webhookSink(settings.webhookUrl, settings.webhookSecret));
+  return sinks;
+}
+
+/** Ring every sink; one failing never stops the others. */
+export async function ringAll(sinks: readonly DoorbellSink[], doorbell: Doorbell): Promise<RingResult> {
+  const result: RingResult = { sent: [], failed: [] };
+  for (const sink of sinks) {
+    try {
+      await sink.ring(doorbell);
+      result.sent.push(sink.name);
+    } catch (error) {
+      result.failed.push({ sink: sink.name, error: error instanceof Error ? error.message : "failed" });
+    }
+  }
+  return result;
+}
+
+async function post(sink: string, url: string, body: string, headers: Record<string, string>): Promise<void> {
+  let status: number;
+  try {
+    const response = await request(url, {
+      method: "POST",
+      headers,
+      body,
+      headersTimeout: TIMEOUT_MS,
+      bodyTimeout: TIMEOUT_MS,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    status = response.statusCode;
+    await response.body.dump();
+  } catch (error) {
+    // The URL itself may be the secret (Slack's is): name the sink, never the address.
+    const reason =
+      error instanceof Error && error.name === "TimeoutError" ? `timed out after ${TIMEOUT_MS} ms` : "unreachable";
+    // eslint-disable-next-line preserve-caught-error -- the cause would carry the secret URL into logs
+    throw new Error(`${sink}: ${reason}`);
+  }
+  if (status < 200 || status >= 300) throw new Error(`${sink}: answered HTTP ${status}`);
+}
+
+function slackSink(url: string): DoorbellSink {
+  return {
+    name: "slack",
+    ring: (d) => {
+      const links = [`<${d.issueUrl}|${d.repo}#${d.issue}>`, ...(d.runLink ? [`<${d.runLink}|agent run>`] : [])];
+      const text = `${headline(d)}\n${d.reason}\n${links.join(" · ")}`;
+      return post("slack", url, JSON.stringify({ text }), { "content-type": "application/json" });
+    },
+  };
+}
+
+const NTFY_PRIORITY: Record<DoorbellKind, string> = { done: "default", "needs-human": "high", frozen: "high" };
+const NTFY_TAGS: Record<DoorbellKind, string> = {
+  done: "white_check_mark",
+  "needs-human": "raising_hand",
+  frozen: "ice_cube",
+};
+
+function ntfySink(url: string, token: string | null): DoorbellSink {
+  return {
+    name: "ntfy",
+    ring: (d) =>
+      post("ntfy", url, `${d.reason}\n${d.issueUrl}${d.runLink ? `\n${d.runLink}` : ""}`, {
+        "content-type": "text/plain; charset=utf-8",
+        // Header values must be ASCII-safe: ntfy decodes RFC 2047 encoded words.
+        title: `=?UTF-8?B?${Buffer.from(headline(d)).toString("base64")}?=`,
+        priority: NTFY_PRIORITY[d.kind],
+        tags: NTFY_TAGS[d.kind],
+        click: d.issueUrl,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      }),
+  };
+}
+
+/** The generic webhook's signature header: `sha256=<hex HMAC of the body>`, as GitHub signs its own webhooks. */
+export const SIGNATURE_HEADER = "x-afk-signature-256";
+
+export function sign(secret: string, body: string): string {
+  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
+
+function webhookSink(url: string, secret: string | null): DoorbellSink {
+  return {
+    name: "webhook",
+    ring: (d) => {
+      const body = JSON.stringify({ event: "afk-loop.doorbell", ...d });
+      return post("webhook", url, body, {
+        "content-type": "application/json",
+        ...(secret ? { [SIGNATURE_HEADER]: sign(secret, body) } : {}),
+      });
+    },
+  };
+}
