@@ -1,0 +1,278 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { aConfig } from "../../__fixtures__/core.js";
+import type { Config } from "../../src/core/config.js";
+import { selectDispatches, type PolicyInput, type Selection } from "../../src/core/policy.js";
+import { comparePriority, refKey } from "../../src/core/refs.js";
+import { ROLES, type Actor, type Blocker, type IssueRef, type ReadyIssue } from "../../src/core/types.js";
+
+// --- random worlds: small vocabularies, so collisions (same repo, same actor, same instant) are common ---
+
+const ALLOWLIST = ["acme/api", "acme/web", "acme/docs"];
+const REPOS = [...ALLOWLIST, "ACME/Api", "evil/repo"];
+const LOGINS = ["alice", "bob", "mallory", "ci[bot]", "helper[bot]"];
+
+/** Mostly one value, sometimes anything: keeps most issues eligible so capacity and priority get exercised. */
+const mostly = <T>(usual: fc.Arbitrary<T>, other: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 4, arbitrary: usual }, { weight: 1, arbitrary: other });
+
+const instant = fc.integer({ min: 0, max: 12 }).map((h) => `2026-06-01T${String(h).padStart(2, "0")}:00:00Z`);
+const ref: fc.Arbitrary<IssueRef> = fc.record({
+  repo: mostly(fc.constantFrom(...ALLOWLIST), fc.constantFrom(...REPOS)),
+  number: fc.integer({ min: 1, max: 12 }),
+});
+const actor: fc.Arbitrary<Actor> = fc.record({
+  login: fc.constantFrom(...LOGINS),
+  isBot: fc.boolean(),
+  role: fc.constantFrom(...ROLES, "unknown" as const),
+});
+const maintainer: fc.Arbitrary<Actor> = fc.record({
+  login: fc.constantFrom("alice", "bob"),
+  isBot: fc.constant(false),
+  role: fc.constantFrom("maintain" as const, "admin" as const),
+});
+const blocker: fc.Arbitrary<Blocker> = fc.record({
+  ref,
+  state: fc.constantFrom("open" as const, "closed" as const, "unreadable" as const),
+  source: fc.constantFrom("text" as const, "native" as const),
+});
+const labels = fc
+  .tuple(
+    fc.subarray(["P0", "P3", "priority:1", "priority: 7", "bug"]),
+    mostly(
+      fc.constant<string[]>([]),
+      fc.subarray(["agent-in-progress", "Ready-For-Human", "frozen"], { minLength: 1 }),
+    ),
+  )
+  .map(([ordinary, gates]) => ["ready-for-agent", ...ordinary, ...gates]);
+
+const readyIssue: fc.Arbitrary<ReadyIssue> = fc
+  .record({
+    ref,
+    labels,
+    readyLabeledBy: mostly(maintainer, fc.option(actor)),
+    readyLabeledAt: mostly(fc.constant("2026-06-01T06:00:00Z"), fc.option(instant)),
+    lastEditedAt: mostly(fc.constant(null), fc.option(instant)),
+    lastEditedBy: fc.option(actor, { freq: 3 }),
+    blockers: mostly(fc.constant<Blocker[]>([]), fc.array(blocker, { maxLength: 3 })),
+    previousAttempts: mostly(fc.constant(0), fc.integer({ min: 0, max: 4 })),
+  })
+  .map(({ ref: { repo, number }, ...facts }) => ({
+    repo,
+    number,
+    title: `Issue ${number}`,
+    body: "",
+    url: `https://github.com/${repo}/issues/${number}`,
+    comments: [],
+    ...facts,
+  }));
+
+const config: fc.Arbitrary<Config> = fc
+  .record({
+    killSwitch: fc.constantFrom("off", "off", "off", "on", "drain"),
+    maxPerRepo: fc.integer({ min: 1, max: 3 }),
+    extraInFlight: fc.integer({ min: 0, max: 4 }),
+    maxRuns: fc.integer({ min: 1, max: 4 }),
+    minRole: fc.constantFrom("triage", "write", "maintain", "admin"),
+    trustedUsers: fc.subarray(["Alice", "ci[bot]"]),
+  })
+  .map((c) =>
+    aConfig({
+      "kill-switch": c.killSwitch,
+      allowlist: ALLOWLIST.join("\n"),
+      "max-per-repo": String(c.maxPerRepo),
+      "max-in-flight": String(c.maxPerRepo + c.extraInFlight),
+      "max-runs-per-issue": String(c.maxRuns),
+      "min-labeler-role": c.minRole,
+      "trusted-users": c.trustedUsers.join(","),
+    }),
+  );
+
+/** Distinct issues (the adapter lists each once), a lock list that may repeat or overlap them. */
+const world: fc.Arbitrary<PolicyInput> = fc.record({
+  ready: fc.uniqueArray(readyIssue, { selector: refKey, maxLength: 14 }),
+  inFlight: fc.array(ref, { maxLength: 4 }),
+  config,
+});
+const armedWorld = world.filter((w) => w.config.killSwitch === "off");
+
+// --- oracles, written out independently of the policy ---
+
+const lower = (s: string) => s.toLowerCase();
+const hasLabel = (issue: ReadyIssue, label: string) => issue.labels.some((l) => lower(l) === lower(label));
+
+function trusted(who: Actor | null, { trust }: Pick<Config, "trust">): boolean {
+  if (who === null) return false;
+  if (trust.trustedUsers.some((u) => lower(u) === lower(who.login))) return true;
+  if (who.isBot || lower(who.login).endsWith("[bot]") || who.role === "unknown") return false;
+  return ROLES.indexOf(who.role) >= ROLES.indexOf(trust.minLabelerRole);
+}
+
+/** Every open issue holding a lock: the lock list plus ready issues carrying the label. */
+function holders({ ready, inFlight, config: c }: PolicyInput): Set<string> {
+  return new Set([...inFlight, ...ready.filter((i) => hasLabel(i, c.labels.inProgress))].map(refKey));
+}
+
+const holdersIn = (all: Set<string>, repo: string) => [...all].filter((k) => k.startsWith(`${lower(repo)}#`)).length;
+const dispatchedIn = (result: Selection, repo: string) =>
+  result.dispatch.filter((d) => lower(d.issue.repo) === lower(repo)).length;
+
+function mustNeverRun(issue: ReadyIssue, input: PolicyInput): string | null {
+  const { config: c } = input;
+  const all = holders(input);
+  if (!ALLOWLIST.includes(lower(issue.repo))) return "not allowlisted";
+  if (all.has(refKey(issue))) return "already running";
+  if (hasLabel(issue, c.labels.human) || hasLabel(issue, c.labels.frozen)) return "handed back";
+  if (!trusted(issue.readyLabeledBy, c)) return "untrusted labeler";
+  if (issue.lastEditedAt !== null && !trusted(issue.lastEditedBy, c)) {
+    if (issue.readyLabeledAt === null || issue.lastEditedAt > issue.readyLabeledAt) return "edited after approval";
+  }
+  if (issue.previousAttempts >= c.limits.maxRunsPerIssue) return "out of runs";
+  if (issue.blockers.some((b) => b.state !== "closed")) return "blocked";
+  if (holdersIn(all, issue.repo) >= c.limits.maxPerRepo) return "repo busy";
+  return null;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+const run = (input: PolicyInput) => selectDispatches(input);
+
+describe("selectDispatches, on random worlds", () => {
+  it("lists every input issue exactly once, dispatched or skipped", () => {
+    fc.assert(
+      fc.property(world, (input) => {
+        const result = run(input);
+        const seen = [...result.dispatch.map((d) => d.issue), ...result.skipped.map((s) => s.issue)];
+        expect(seen).toHaveLength(input.ready.length);
+        for (const issue of input.ready) expect(seen.filter((i) => i === issue)).toHaveLength(1);
+      }),
+    );
+  });
+
+  it("never exceeds max-per-repo in any repo, counting runs already in flight", () => {
+    fc.assert(
+      fc.property(armedWorld, (input) => {
+        const result = run(input);
+        const all = holders(input);
+        for (const { issue } of result.dispatch) {
+          expect(holdersIn(all, issue.repo) + dispatchedIn(result, issue.repo)).toBeLessThanOrEqual(
+            input.config.limits.maxPerRepo,
+          );
+        }
+      }),
+    );
+  });
+
+  it("never exceeds max-in-flight, counting runs already in flight", () => {
+    fc.assert(
+      fc.property(armedWorld, (input) => {
+        const result = run(input);
+        if (result.dispatch.length === 0) return;
+        expect(holders(input).size + result.dispatch.length).toBeLessThanOrEqual(input.config.limits.maxInFlight);
+      }),
+    );
+  });
+
+  it("never dispatches an issue a gate rules out", () => {
+    fc.assert(
+      fc.property(world, (input) => {
+        for (const { issue } of run(input).dispatch) {
+          expect({ issue: refKey(issue), ruledOut: mustNeverRun(issue, input) }).toEqual({
+            issue: refKey(issue),
+            ruledOut: null,
+          });
+        }
+      }),
+    );
+  });
+
+  it("dispatches nothing unless the kill switch is off, and gives every issue the switch as its reason", () => {
+    fc.assert(
+      fc.property(
+        world.filter((w) => w.config.killSwitch !== "off"),
+        (input) => {
+          const result = run(input);
+          const code = input.config.killSwitch === "on" ? "kill-switch" : "draining";
+          expect(result.dispatch).toEqual([]);
+          for (const skip of result.skipped) expect(skip.reason).toEqual({ code });
+        },
+      ),
+    );
+  });
+
+  it("leaves capacity unused only when a cap is reached", () => {
+    fc.assert(
+      fc.property(armedWorld, (input) => {
+        const result = run(input);
+        const all = holders(input);
+        const { maxPerRepo, maxInFlight } = input.config.limits;
+        for (const { issue, reason } of result.skipped) {
+          if (reason.code === "repo-busy" || reason.code === "outranked") {
+            expect(holdersIn(all, issue.repo) + dispatchedIn(result, issue.repo)).toBeGreaterThanOrEqual(maxPerRepo);
+          }
+          if (reason.code === "max-in-flight") {
+            expect(all.size + result.dispatch.length).toBeGreaterThanOrEqual(maxInFlight);
+          }
+        }
+      }),
+    );
+  });
+
+  it("gives capacity to the more urgent issue: nothing skipped for capacity outranks a dispatched one", () => {
+    fc.assert(
+      fc.property(armedWorld, (input) => {
+        const result = run(input);
+        for (const { issue, reason } of result.skipped) {
+          const rivals =
+            reason.code === "outranked"
+              ? result.dispatch.filter((d) => lower(d.issue.repo) === lower(issue.repo))
+              : reason.code === "max-in-flight"
+                ? result.dispatch
+                : [];
+          for (const rival of rivals) expect(comparePriority(rival.issue, issue)).toBeLessThan(0);
+        }
+      }),
+    );
+  });
+
+  it("does not depend on the order of its inputs", () => {
+    const shuffled = world.chain((input) =>
+      fc.record({
+        input: fc.constant(input),
+        ready: fc.shuffledSubarray([...input.ready], { minLength: input.ready.length }),
+        inFlight: fc.shuffledSubarray([...input.inFlight], { minLength: input.inFlight.length }),
+      }),
+    );
+    fc.assert(
+      fc.property(shuffled, ({ input, ready, inFlight }) => {
+        expect(run({ ...input, ready, inFlight })).toEqual(run(input));
+      }),
+    );
+  });
+
+  it("never mutates its inputs (deep-frozen, and unchanged after)", () => {
+    fc.assert(
+      fc.property(world, (input) => {
+        const before = structuredClone(input);
+        run(deepFreeze(input));
+        expect(input).toEqual(before);
+      }),
+    );
+  });
+
+  it("is settled once its choices hold the lock: a second tick dispatches nothing more", () => {
+    fc.assert(
+      fc.property(armedWorld, (input) => {
+        const first = run(input);
+        const claimed = first.dispatch.map((d) => ({ repo: d.issue.repo, number: d.issue.number }));
+        expect(run({ ...input, inFlight: [...input.inFlight, ...claimed] }).dispatch).toEqual([]);
+      }),
+    );
+  });
+});

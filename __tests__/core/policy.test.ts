@@ -1,0 +1,642 @@
+import { describe, expect, it } from "vitest";
+import {
+  LABELED_AT,
+  OTHER_REPO,
+  REPO,
+  aBlocker,
+  aBot,
+  aConfig,
+  aReadyIssue,
+  aRef,
+  anActor,
+} from "../../__fixtures__/core.js";
+import type { Config } from "../../src/core/config.js";
+import {
+  SKIP_CODES,
+  awaitingNativeBlockerCheck,
+  describeSkip,
+  selectDispatches,
+  type Selection,
+  type SkipReason,
+} from "../../src/core/policy.js";
+import type { IssueRef, ReadyIssue } from "../../src/core/types.js";
+
+interface Setup {
+  inFlight?: IssueRef[];
+  config?: Config;
+}
+
+function select(ready: ReadyIssue[], { inFlight = [], config = aConfig() }: Setup = {}): Selection {
+  return selectDispatches({ ready, inFlight, config });
+}
+
+/** What happened to one issue on its own: "dispatched", or its skip reason. */
+function verdict(issue: ReadyIssue, setup: Setup = {}): SkipReason | "dispatched" {
+  return verdictIn(select([issue], setup), issue);
+}
+
+function verdictIn(result: Selection, issue: ReadyIssue): SkipReason | "dispatched" {
+  if (result.dispatch.some((d) => d.issue === issue)) return "dispatched";
+  const skip = result.skipped.find((s) => s.issue === issue);
+  if (skip === undefined) throw new Error(`issue #${issue.number} is missing from the result`);
+  return skip.reason;
+}
+
+const dispatchedNumbers = (result: Selection) => result.dispatch.map((d) => `${d.issue.repo}#${d.issue.number}`);
+
+const LATER = "2026-06-01T11:00:00Z";
+const EARLIER = "2026-06-01T09:00:00Z";
+
+describe("dispatch", () => {
+  it("dispatches an issue that passes every gate, as attempt 1", () => {
+    const issue = aReadyIssue();
+    expect(select([issue])).toEqual({ dispatch: [{ issue, attempt: 1 }], skipped: [] });
+  });
+
+  it("numbers the attempt after the issue's previous runs", () => {
+    const issue = aReadyIssue({ previousAttempts: 2 });
+    expect(select([issue]).dispatch).toEqual([{ issue, attempt: 3 }]);
+  });
+
+  it("an empty ready set dispatches nothing", () => {
+    expect(select([])).toEqual({ dispatch: [], skipped: [] });
+  });
+});
+
+describe("kill switch", () => {
+  // Issues that would fail other gates too: with the switch on, none of that is looked at.
+  const mixed = () => [
+    aReadyIssue({ number: 1 }),
+    aReadyIssue({ number: 2, repo: "evil/repo" }),
+    aReadyIssue({ number: 3, readyLabeledBy: null }),
+    aReadyIssue({ number: 4, labels: ["ready-for-agent", "agent-in-progress"] }),
+    aReadyIssue({ number: 5, blockers: [aBlocker(9)] }),
+  ];
+
+  it("on: nothing is dispatched and every issue's only reason is the switch", () => {
+    const result = select(mixed(), { config: aConfig({ "kill-switch": "on" }) });
+    expect(result.dispatch).toEqual([]);
+    expect(result.skipped.map((s) => s.reason)).toEqual(Array(5).fill({ code: "kill-switch" }));
+  });
+
+  it("unset means on", () => {
+    expect(verdict(aReadyIssue(), { config: aConfig({ "kill-switch": "" }) })).toEqual({ code: "kill-switch" });
+  });
+
+  it("drain: nothing is dispatched and every issue's only reason is draining", () => {
+    const result = select(mixed(), { config: aConfig({ "kill-switch": "drain" }) });
+    expect(result.dispatch).toEqual([]);
+    expect(result.skipped.map((s) => s.reason)).toEqual(Array(5).fill({ code: "draining" }));
+  });
+});
+
+describe("allowlist", () => {
+  it("skips an issue in a repo that is not on the allowlist", () => {
+    expect(verdict(aReadyIssue({ repo: "evil/repo" }))).toEqual({ code: "not-allowlisted", repo: "evil/repo" });
+  });
+
+  it("compares repos case-insensitively, as GitHub does", () => {
+    expect(verdict(aReadyIssue({ repo: "ACME/Api" }))).toBe("dispatched");
+  });
+
+  it("matches whole names only", () => {
+    expect(verdict(aReadyIssue({ repo: "acme/api-old" }))).toEqual({ code: "not-allowlisted", repo: "acme/api-old" });
+  });
+
+  it("an empty allowlist runs nothing", () => {
+    expect(verdict(aReadyIssue(), { config: aConfig({ allowlist: "" }) })).toEqual({
+      code: "not-allowlisted",
+      repo: REPO,
+    });
+  });
+});
+
+describe("already running", () => {
+  it("skips an issue that carries the in-progress label", () => {
+    const issue = aReadyIssue({ labels: ["ready-for-agent", "agent-in-progress"] });
+    expect(verdict(issue)).toEqual({ code: "already-running", label: "agent-in-progress" });
+  });
+
+  it("skips an issue the lock lists, even if its own labels were read before the claim", () => {
+    expect(verdict(aReadyIssue({ number: 7 }), { inFlight: [aRef(7, "Acme/API")] })).toEqual({
+      code: "already-running",
+      label: "agent-in-progress",
+    });
+  });
+
+  it("uses the configured in-progress label, in any case", () => {
+    const config = aConfig({ "in-progress-label": "busy" });
+    expect(verdict(aReadyIssue({ labels: ["ready-for-agent", "Busy"] }), { config })).toEqual({
+      code: "already-running",
+      label: "busy",
+    });
+    expect(verdict(aReadyIssue({ labels: ["ready-for-agent", "agent-in-progress"] }), { config })).toBe("dispatched");
+  });
+});
+
+describe("handed back to a human", () => {
+  it.each([
+    [["ready-for-human"], "ready-for-human"],
+    [["Ready-For-Human"], "ready-for-human"],
+    [["frozen"], "frozen"],
+    [["ready-for-human", "frozen"], "frozen"],
+  ])("skips an issue labelled %j", (extra, label) => {
+    expect(verdict(aReadyIssue({ labels: ["ready-for-agent", ...extra] }))).toEqual({ code: "handed-to-human", label });
+  });
+
+  it("regression (DESIGN §13.8): an escalated issue that kept its ready label is not picked up again", () => {
+    const escalated = aReadyIssue({ labels: ["ready-for-agent", "ready-for-human"], previousAttempts: 1 });
+    expect(verdict(escalated)).toEqual({ code: "handed-to-human", label: "ready-for-human" });
+  });
+
+  it("uses the configured labels", () => {
+    const config = aConfig({ "human-label": "needs-person", "frozen-label": "ice" });
+    expect(verdict(aReadyIssue({ labels: ["needs-person"] }), { config })).toEqual({
+      code: "handed-to-human",
+      label: "needs-person",
+    });
+    expect(verdict(aReadyIssue({ labels: ["ice"] }), { config })).toEqual({ code: "handed-to-human", label: "ice" });
+    expect(verdict(aReadyIssue({ labels: ["ready-for-human", "frozen"] }), { config })).toBe("dispatched");
+  });
+});
+
+describe("trust", () => {
+  it.each(["write", "maintain", "admin"] as const)(
+    "trusts a labeller with role %s (default minimum: write)",
+    (role) => {
+      expect(verdict(aReadyIssue({ readyLabeledBy: anActor({ role }) }))).toBe("dispatched");
+    },
+  );
+
+  it.each(["none", "read", "triage", "unknown"] as const)("does not trust a labeller with role %s", (role) => {
+    expect(verdict(aReadyIssue({ readyLabeledBy: anActor({ login: "mallory", role }) }))).toEqual({
+      code: "untrusted-labeler",
+      actor: "mallory",
+      role,
+      bot: false,
+      needs: "write",
+    });
+  });
+
+  it("honours min-labeler-role", () => {
+    const triage = aReadyIssue({ readyLabeledBy: anActor({ role: "triage" }) });
+    const maintain = aReadyIssue({ readyLabeledBy: anActor({ role: "maintain" }) });
+    expect(verdict(triage, { config: aConfig({ "min-labeler-role": "triage" }) })).toBe("dispatched");
+    expect(verdict(maintain, { config: aConfig({ "min-labeler-role": "admin" }) })).toEqual({
+      code: "untrusted-labeler",
+      actor: "maintainer",
+      role: "maintain",
+      bot: false,
+      needs: "admin",
+    });
+  });
+
+  it("does not trust an unattributable label", () => {
+    expect(verdict(aReadyIssue({ readyLabeledBy: null, readyLabeledAt: null }))).toEqual({
+      code: "untrusted-labeler",
+      actor: null,
+      role: null,
+      bot: false,
+      needs: "write",
+    });
+  });
+
+  it("does not trust a bot, whatever its role", () => {
+    expect(verdict(aReadyIssue({ readyLabeledBy: aBot("renovate[bot]", { role: "admin" }) }))).toEqual({
+      code: "untrusted-labeler",
+      actor: "renovate[bot]",
+      role: "admin",
+      bot: true,
+      needs: "write",
+    });
+  });
+
+  it("treats a [bot] login as a bot even when the adapter did not flag it", () => {
+    const issue = aReadyIssue({ readyLabeledBy: anActor({ login: "helper[bot]", isBot: false, role: "admin" }) });
+    expect(verdict(issue)).toMatchObject({ code: "untrusted-labeler", bot: true });
+  });
+
+  it("trusts a bot listed in trusted-users", () => {
+    const config = aConfig({ "trusted-users": "renovate[bot]" });
+    expect(verdict(aReadyIssue({ readyLabeledBy: aBot("renovate[bot]") }), { config })).toBe("dispatched");
+  });
+
+  it.each(["none", "read", "unknown"] as const)(
+    "trusts a listed user whatever the role (%s), comparing logins case-insensitively",
+    (role) => {
+      const config = aConfig({ "trusted-users": "@Contractor" });
+      const issue = aReadyIssue({ readyLabeledBy: anActor({ login: "contractor", role }) });
+      expect(verdict(issue, { config })).toBe("dispatched");
+    },
+  );
+});
+
+describe("approved content", () => {
+  const mallory = anActor({ login: "mallory", role: "read" });
+
+  it("skips an issue edited after the label by someone not trusted", () => {
+    const issue = aReadyIssue({ lastEditedAt: LATER, lastEditedBy: mallory });
+    expect(verdict(issue)).toEqual({
+      code: "edited-after-approval",
+      editor: "mallory",
+      editedAt: LATER,
+      labeledAt: LABELED_AT,
+    });
+  });
+
+  it("accepts an edit after the label by a trusted person", () => {
+    expect(verdict(aReadyIssue({ lastEditedAt: LATER, lastEditedBy: anActor({ role: "admin" }) }))).toBe("dispatched");
+  });
+
+  it("accepts an edit after the label by a listed user", () => {
+    const config = aConfig({ "trusted-users": "mallory" });
+    expect(verdict(aReadyIssue({ lastEditedAt: LATER, lastEditedBy: mallory }), { config })).toBe("dispatched");
+  });
+
+  it.each([
+    ["before", EARLIER],
+    ["at the same instant as", LABELED_AT],
+    ["at the same instant (another offset) as", "2026-06-01T12:00:00+02:00"],
+  ])("accepts any edit made %s the label", (_when, editedAt) => {
+    expect(verdict(aReadyIssue({ lastEditedAt: editedAt, lastEditedBy: mallory }))).toBe("dispatched");
+  });
+
+  it("does not trust a bot's edit after the label", () => {
+    expect(verdict(aReadyIssue({ lastEditedAt: LATER, lastEditedBy: aBot() }))).toMatchObject({
+      code: "edited-after-approval",
+      editor: "dependabot[bot]",
+    });
+  });
+
+  it("does not trust an edit after the label by an account that cannot be named", () => {
+    expect(verdict(aReadyIssue({ lastEditedAt: LATER, lastEditedBy: null }))).toEqual({
+      code: "edited-after-approval",
+      editor: null,
+      editedAt: LATER,
+      labeledAt: LABELED_AT,
+    });
+  });
+
+  it("an untrusted edit with no known label time counts as after the label", () => {
+    expect(verdict(aReadyIssue({ readyLabeledAt: null, lastEditedAt: EARLIER, lastEditedBy: mallory }))).toEqual({
+      code: "edited-after-approval",
+      editor: "mallory",
+      editedAt: EARLIER,
+      labeledAt: null,
+    });
+  });
+
+  it("an untrusted edit at a time that cannot be read counts as after the label", () => {
+    expect(verdict(aReadyIssue({ lastEditedAt: "yesterday", lastEditedBy: mallory }))).toMatchObject({
+      code: "edited-after-approval",
+    });
+  });
+});
+
+describe("max runs per issue", () => {
+  it("dispatches the last allowed run", () => {
+    expect(select([aReadyIssue({ previousAttempts: 2 })]).dispatch[0]?.attempt).toBe(3);
+  });
+
+  it("skips an issue that has used every run", () => {
+    expect(verdict(aReadyIssue({ previousAttempts: 3 }))).toEqual({ code: "max-runs-reached", runs: 3, limit: 3 });
+  });
+
+  it("honours max-runs-per-issue", () => {
+    const config = aConfig({ "max-runs-per-issue": "1" });
+    expect(verdict(aReadyIssue({ previousAttempts: 1 }), { config })).toEqual({
+      code: "max-runs-reached",
+      runs: 1,
+      limit: 1,
+    });
+  });
+});
+
+describe("blocked by", () => {
+  it.each(["open", "unreadable"] as const)("a %s blocker blocks", (state) => {
+    const blocker = aBlocker(3, { state });
+    expect(verdict(aReadyIssue({ blockers: [blocker] }))).toEqual({ code: "blocked", blockers: [blocker] });
+  });
+
+  it("regression (DESIGN §13.3): a closed blocker never blocks", () => {
+    expect(verdict(aReadyIssue({ blockers: [aBlocker(3, { state: "closed" })] }))).toBe("dispatched");
+  });
+
+  it("lists only the blockers still blocking, in the issue's order", () => {
+    const open = aBlocker(5, { repo: OTHER_REPO });
+    const unreadable = aBlocker(3, { state: "unreadable" });
+    const issue = aReadyIssue({ blockers: [open, aBlocker(4, { state: "closed" }), unreadable] });
+    expect(verdict(issue)).toEqual({ code: "blocked", blockers: [open, unreadable] });
+  });
+
+  it("native dependencies block like text ones", () => {
+    const native = aBlocker(3, { source: "native" });
+    expect(verdict(aReadyIssue({ blockers: [native] }))).toEqual({ code: "blocked", blockers: [native] });
+  });
+
+  it("lists a blocker named both in the text and natively once", () => {
+    const text = aBlocker(3);
+    const issue = aReadyIssue({ blockers: [text, aBlocker(3, { repo: "ACME/api", source: "native" })] });
+    expect(verdict(issue)).toEqual({ code: "blocked", blockers: [text] });
+  });
+});
+
+describe("lock", () => {
+  it("regression (DESIGN §13.4): an issue outside the ready set holds its repo", () => {
+    // #9 is running but lost its ready label; the lock still comes from it.
+    expect(verdict(aReadyIssue({ number: 1 }), { inFlight: [aRef(9)] })).toEqual({
+      code: "repo-busy",
+      repo: REPO,
+      holders: [aRef(9)],
+      limit: 1,
+    });
+  });
+
+  it("a running issue still in the ready set holds its repo too, even if the lock list missed it", () => {
+    const running = aReadyIssue({ number: 2, labels: ["ready-for-agent", "agent-in-progress"] });
+    const waiting = aReadyIssue({ number: 1 });
+    expect(verdictIn(select([running, waiting]), waiting)).toEqual({
+      code: "repo-busy",
+      repo: REPO,
+      holders: [aRef(2)],
+      limit: 1,
+    });
+  });
+
+  it("matches the lock's repo case-insensitively", () => {
+    expect(verdict(aReadyIssue(), { inFlight: [aRef(9, "ACME/API")] })).toMatchObject({ code: "repo-busy" });
+  });
+
+  it("lists each holder once, in order", () => {
+    const config = aConfig({ "max-per-repo": "2" });
+    expect(verdict(aReadyIssue(), { config, inFlight: [aRef(9), aRef(4), aRef(9)] })).toEqual({
+      code: "repo-busy",
+      repo: REPO,
+      holders: [aRef(4), aRef(9)],
+      limit: 2,
+    });
+  });
+
+  it("a busy repo does not hold up another repo", () => {
+    const free = aReadyIssue({ repo: OTHER_REPO, number: 2 });
+    expect(verdictIn(select([aReadyIssue(), free], { inFlight: [aRef(9)] }), free)).toBe("dispatched");
+  });
+
+  it("max-per-repo above 1 lets a repo take more runs beside the ones in flight", () => {
+    const config = aConfig({ "max-per-repo": "2" });
+    const [first, second] = [aReadyIssue({ number: 1 }), aReadyIssue({ number: 2 })];
+    const result = select([first, second], { config, inFlight: [aRef(9)] });
+    expect(verdictIn(result, first)).toBe("dispatched");
+    expect(verdictIn(result, second)).toEqual({ code: "outranked", by: aRef(1) });
+  });
+});
+
+describe("caps", () => {
+  it("takes at most max-per-repo issues from a free repo in one tick", () => {
+    const [first, second] = [aReadyIssue({ number: 1 }), aReadyIssue({ number: 2 })];
+    const result = select([first, second]);
+    expect(dispatchedNumbers(result)).toEqual([`${REPO}#1`]);
+    expect(verdictIn(result, second)).toEqual({ code: "outranked", by: aRef(1) });
+  });
+
+  it("stops at max-in-flight, counting runs already in flight", () => {
+    const config = aConfig({ "max-in-flight": "2", allowlist: "a/one\na/two\na/three" });
+    const issue = aReadyIssue({ repo: "a/three" });
+    expect(verdict(issue, { config, inFlight: [aRef(1, "a/one"), aRef(1, "a/two")] })).toEqual({
+      code: "max-in-flight",
+      inFlight: 2,
+      limit: 2,
+    });
+  });
+
+  it("counts this tick's dispatches toward max-in-flight", () => {
+    const config = aConfig({ "max-in-flight": "2", allowlist: "a/one\na/two\na/three" });
+    const issues = ["a/one", "a/two", "a/three"].map((repo, i) => aReadyIssue({ repo, number: i + 1 }));
+    const result = select(issues, { config });
+    expect(dispatchedNumbers(result)).toEqual(["a/one#1", "a/two#2"]);
+    expect(result.skipped).toEqual([{ issue: issues[2], reason: { code: "max-in-flight", inFlight: 2, limit: 2 } }]);
+  });
+
+  it("reports a full repo before a full loop", () => {
+    const config = aConfig({ "max-in-flight": "1" });
+    expect(verdict(aReadyIssue(), { config, inFlight: [aRef(9)] })).toMatchObject({ code: "repo-busy" });
+  });
+});
+
+describe("priority", () => {
+  it("the most urgent issue takes the repo's slot; the rest are outranked by it", () => {
+    const issues = [
+      aReadyIssue({ number: 1, labels: ["ready-for-agent", "P2"] }),
+      aReadyIssue({ number: 2, labels: ["ready-for-agent", "priority:0"] }),
+      aReadyIssue({ number: 3, labels: ["ready-for-agent", "P1"] }),
+    ];
+    const result = select(issues);
+    expect(dispatchedNumbers(result)).toEqual([`${REPO}#2`]);
+    expect(result.skipped.map((s) => s.reason)).toEqual([
+      { code: "outranked", by: aRef(2) },
+      { code: "outranked", by: aRef(2) },
+    ]);
+  });
+
+  it("regression (DESIGN §13.2): an issue without a priority label waits behind a labelled one", () => {
+    const unlabelled = aReadyIssue({ number: 1 });
+    const low = aReadyIssue({ number: 2, labels: ["ready-for-agent", "P4"] });
+    const result = select([unlabelled, low]);
+    expect(dispatchedNumbers(result)).toEqual([`${REPO}#2`]);
+    expect(verdictIn(result, unlabelled)).toEqual({ code: "outranked", by: aRef(2) });
+  });
+
+  it("breaks ties by issue number", () => {
+    const result = select([aReadyIssue({ number: 8 }), aReadyIssue({ number: 5 })]);
+    expect(dispatchedNumbers(result)).toEqual([`${REPO}#5`]);
+  });
+
+  it("ranks across repos for the global cap", () => {
+    const config = aConfig({ "max-in-flight": "1" });
+    const api = aReadyIssue({ repo: REPO, number: 1, labels: ["P2"] });
+    const web = aReadyIssue({ repo: OTHER_REPO, number: 2, labels: ["P0"] });
+    const result = select([api, web], { config });
+    expect(dispatchedNumbers(result)).toEqual([`${OTHER_REPO}#2`]);
+    expect(verdictIn(result, api)).toEqual({ code: "max-in-flight", inFlight: 1, limit: 1 });
+  });
+
+  it("an urgent issue that fails a gate leaves the slot to the next one", () => {
+    const blocked = aReadyIssue({ number: 1, labels: ["P0"], blockers: [aBlocker(7)] });
+    const next = aReadyIssue({ number: 2, labels: ["P3"] });
+    expect(dispatchedNumbers(select([blocked, next]))).toEqual([`${REPO}#2`]);
+  });
+});
+
+describe("gate order", () => {
+  it("is kill switch, drain, allowlist, duplicate, running, handed back, trust, content, runs, blockers, capacity", () => {
+    expect(SKIP_CODES).toEqual([
+      "kill-switch",
+      "draining",
+      "not-allowlisted",
+      "duplicate",
+      "already-running",
+      "handed-to-human",
+      "untrusted-labeler",
+      "edited-after-approval",
+      "max-runs-reached",
+      "blocked",
+      "repo-busy",
+      "outranked",
+      "max-in-flight",
+    ]);
+  });
+
+  const untrusted = { readyLabeledBy: anActor({ login: "mallory", role: "read" }) };
+  const edited = { lastEditedAt: LATER, lastEditedBy: anActor({ login: "eve", role: "none" }) };
+
+  it.each<[string, Partial<ReadyIssue>, SkipReason["code"]]>([
+    ["not allowlisted and running", { repo: "evil/repo", labels: ["agent-in-progress"] }, "not-allowlisted"],
+    ["running and handed back", { labels: ["agent-in-progress", "frozen"] }, "already-running"],
+    ["handed back and untrusted", { labels: ["ready-for-human"], ...untrusted }, "handed-to-human"],
+    ["untrusted and edited", { ...untrusted, ...edited }, "untrusted-labeler"],
+    ["edited and out of runs", { ...edited, previousAttempts: 3 }, "edited-after-approval"],
+    ["out of runs and blocked", { previousAttempts: 3, blockers: [aBlocker(7)] }, "max-runs-reached"],
+  ])("%s: the earlier gate's reason", (_what, overrides, code) => {
+    expect(verdict(aReadyIssue(overrides))).toMatchObject({ code });
+  });
+
+  it("blocked and in a busy repo: blocked", () => {
+    expect(verdict(aReadyIssue({ blockers: [aBlocker(7)] }), { inFlight: [aRef(9)] })).toMatchObject({
+      code: "blocked",
+    });
+  });
+});
+
+describe("the result", () => {
+  it("lists every input issue exactly once", () => {
+    const issues = [
+      aReadyIssue({ number: 1 }),
+      aReadyIssue({ number: 2 }),
+      aReadyIssue({ number: 3, repo: "evil/repo" }),
+      aReadyIssue({ number: 4, repo: OTHER_REPO }),
+    ];
+    const result = select(issues);
+    const seen = [...result.dispatch.map((d) => d.issue), ...result.skipped.map((s) => s.issue)];
+    expect(seen).toHaveLength(issues.length);
+    expect(new Set(seen)).toEqual(new Set(issues));
+  });
+
+  it("orders dispatches and skips by priority, whatever the input order", () => {
+    const issues = [
+      aReadyIssue({ number: 4, repo: OTHER_REPO }),
+      aReadyIssue({ number: 3, labels: ["P1"] }),
+      aReadyIssue({ number: 2, repo: OTHER_REPO, labels: ["P3"] }),
+      aReadyIssue({ number: 1 }),
+    ];
+    const forward = select(issues);
+    expect(select([...issues].reverse())).toEqual(forward);
+    expect(dispatchedNumbers(forward)).toEqual([`${REPO}#3`, `${OTHER_REPO}#2`]);
+    expect(forward.skipped.map((s) => s.issue.number)).toEqual([1, 4]);
+  });
+
+  it("interleaves skips from every gate in one priority order", () => {
+    const issues = [
+      aReadyIssue({ number: 1, blockers: [aBlocker(7)] }),
+      aReadyIssue({ number: 2, labels: ["P0"] }),
+      aReadyIssue({ number: 3, labels: ["P1"] }),
+    ];
+    const result = select(issues);
+    expect(result.skipped.map((s) => [s.issue.number, s.reason.code])).toEqual([
+      [3, "outranked"],
+      [1, "blocked"],
+    ]);
+  });
+
+  it("skips every copy of an issue listed twice, rather than risk two agents on it", () => {
+    const config = aConfig({ "max-per-repo": "2" });
+    const [a, b] = [aReadyIssue({ number: 1 }), aReadyIssue({ number: 1, repo: "Acme/API" })];
+    const result = select([a, b], { config });
+    expect(result.dispatch).toEqual([]);
+    expect(result.skipped.map((s) => s.reason)).toEqual([
+      { code: "duplicate", copies: 2 },
+      { code: "duplicate", copies: 2 },
+    ]);
+  });
+
+  it("does not change its inputs", () => {
+    const ready = [aReadyIssue({ number: 2 }), aReadyIssue({ number: 1 })];
+    const inFlight = [aRef(9, OTHER_REPO)];
+    const config = aConfig();
+    const before = structuredClone({ ready, inFlight, config });
+    select(ready, { inFlight, config });
+    expect({ ready, inFlight, config }).toEqual(before);
+  });
+});
+
+describe("native blocker checks", () => {
+  it("lists the chosen issues whose native dependencies have not been read yet", () => {
+    const [api, web] = [aReadyIssue({ number: 1 }), aReadyIssue({ number: 2, repo: OTHER_REPO })];
+    const result = select([api, web]);
+    expect(awaitingNativeBlockerCheck(result, new Set())).toEqual([api, web]);
+    expect(awaitingNativeBlockerCheck(result, new Set(["acme/web#2"]))).toEqual([api]);
+  });
+
+  it("settles: after the check, a newly blocked issue gives its slot to the next one", () => {
+    const [first, second] = [aReadyIssue({ number: 1 }), aReadyIssue({ number: 2 })];
+    const checked = new Set<string>();
+    let result = select([first, second]);
+    expect(awaitingNativeBlockerCheck(result, checked)).toEqual([first]);
+
+    // The tick reads #1's native dependencies, finds an open one, and asks again.
+    const firstChecked = { ...first, blockers: [aBlocker(7, { source: "native" })] };
+    checked.add("acme/api#1");
+    result = select([firstChecked, second]);
+    expect(dispatchedNumbers(result)).toEqual([`${REPO}#2`]);
+    expect(awaitingNativeBlockerCheck(result, checked)).toEqual([second]);
+  });
+});
+
+describe("describeSkip", () => {
+  it.each<[SkipReason, string]>([
+    [{ code: "kill-switch" }, "kill switch is on: nothing starts"],
+    [{ code: "draining" }, "draining: in-flight runs finish, nothing new starts"],
+    [{ code: "not-allowlisted", repo: "evil/repo" }, "evil/repo is not on the allowlist"],
+    [{ code: "duplicate", copies: 2 }, "listed 2 times in the ready set; none started"],
+    [{ code: "already-running", label: "agent-in-progress" }, "already running (agent-in-progress)"],
+    [{ code: "handed-to-human", label: "frozen" }, "handed to a human (frozen)"],
+    [
+      { code: "untrusted-labeler", actor: "mallory", role: "read", bot: false, needs: "write" },
+      "labelled by @mallory (role: read; needs write)",
+    ],
+    [
+      { code: "untrusted-labeler", actor: "renovate[bot]", role: "admin", bot: true, needs: "write" },
+      "labelled by @renovate[bot] (a bot; bots need to be in trusted-users)",
+    ],
+    [
+      { code: "untrusted-labeler", actor: null, role: null, bot: false, needs: "write" },
+      "nobody can be named as applying the ready label",
+    ],
+    [
+      { code: "edited-after-approval", editor: "eve", editedAt: LATER, labeledAt: LABELED_AT },
+      `edited by @eve at ${LATER}, after the ready label (${LABELED_AT}); a trusted person must re-apply it`,
+    ],
+    [
+      { code: "edited-after-approval", editor: null, editedAt: LATER, labeledAt: null },
+      `edited by an unknown account at ${LATER}, after the ready label (time unknown); a trusted person must re-apply it`,
+    ],
+    [{ code: "max-runs-reached", runs: 3, limit: 3 }, "already had 3 runs (max-runs-per-issue 3)"],
+    [
+      { code: "blocked", blockers: [aBlocker(3), aBlocker(5, { repo: OTHER_REPO, state: "unreadable" })] },
+      "blocked by #3 (open), acme/web#5 (unreadable)",
+    ],
+    [
+      { code: "repo-busy", repo: REPO, holders: [aRef(9), aRef(12)], limit: 2 },
+      "repo busy: #9, #12 in flight (max-per-repo 2)",
+    ],
+    [{ code: "outranked", by: aRef(4) }, "outranked by #4, which took the repo's last free slot"],
+    [{ code: "max-in-flight", inFlight: 5, limit: 5 }, "5 runs in flight (max-in-flight 5)"],
+  ])("%j", (reason, line) => {
+    expect(describeSkip(reason, REPO)).toBe(line);
+  });
+
+  it("writes refs in full without a repo to be relative to", () => {
+    expect(describeSkip({ code: "outranked", by: aRef(4) })).toBe(
+      "outranked by acme/api#4, which took the repo's last free slot",
+    );
+  });
+});

@@ -1,0 +1,364 @@
+// policy: the poll tick's one decision. Given the ready set, the lock (every
+// open issue carrying the in-progress label) and the config, it says which
+// issues to dispatch now and, for every other one, the single reason why not.
+// Owns the order of the gates (DESIGN §6), the trust rule and the capacity
+// arithmetic. Never performs I/O, never reads a clock, never mutates its
+// inputs, and its answer does not depend on the order they arrive in.
+
+import type { Config } from "./config.js";
+import { comparePriority, formatRef, refKey, sameRepo } from "./refs.js";
+import {
+  ROLES,
+  type Actor,
+  type Blocker,
+  type Instant,
+  type IssueRef,
+  type ReadyIssue,
+  type RepoSlug,
+  type Role,
+} from "./types.js";
+
+export type PolicyConfig = Pick<Config, "killSwitch" | "allowlist" | "labels" | "trust" | "limits">;
+
+export interface PolicyInput {
+  /** Open issues carrying the ready label, with their facts. */
+  ready: readonly ReadyIssue[];
+  /** Every open issue carrying the in-progress label in the served repos, ready label or not. */
+  inFlight: readonly IssueRef[];
+  config: PolicyConfig;
+}
+
+export interface Dispatch {
+  issue: ReadyIssue;
+  /** previousAttempts + 1: the run id derives from it, so a repeated dispatch is recognised. */
+  attempt: number;
+}
+
+export interface Skip {
+  issue: ReadyIssue;
+  reason: SkipReason;
+}
+
+export interface Selection {
+  /** In dispatch order (most urgent first). */
+  dispatch: Dispatch[];
+  /** Every other input issue, in priority order, each with exactly one reason. */
+  skipped: Skip[];
+}
+
+/**
+ * Why an issue was not dispatched, with the evidence the job summary prints.
+ * An issue failing several gates gets the reason of the first (SKIP_CODES order).
+ */
+export type SkipReason =
+  | { code: "kill-switch" }
+  | { code: "draining" }
+  | { code: "not-allowlisted"; repo: RepoSlug }
+  /** The ready set named the same issue more than once: an adapter fault, and no copy is trusted to be the real one. */
+  | { code: "duplicate"; copies: number }
+  | { code: "already-running"; label: string }
+  | { code: "handed-to-human"; label: string }
+  /** `actor` null: the timeline names nobody for the label. `role` null only then. */
+  | { code: "untrusted-labeler"; actor: string | null; role: Role | "unknown" | null; bot: boolean; needs: Role }
+  | { code: "edited-after-approval"; editor: string | null; editedAt: Instant; labeledAt: Instant | null }
+  | { code: "max-runs-reached"; runs: number; limit: number }
+  /** Only the blockers still blocking (open or unreadable). */
+  | { code: "blocked"; blockers: Blocker[] }
+  /** The repo was full before this tick; `holders` are the issues in flight there. */
+  | { code: "repo-busy"; repo: RepoSlug; holders: IssueRef[]; limit: number }
+  /** The repo had room this tick, but more urgent issues took it; `by` took the last slot. */
+  | { code: "outranked"; by: IssueRef }
+  | { code: "max-in-flight"; inFlight: number; limit: number };
+
+/**
+ * The gates in the order they are applied. The switch comes first so that,
+ * when it is on or draining, every issue gets that reason and nothing else is
+ * looked at. Then facts about the issue's standing, most fundamental first: is
+ * it ours to run at all (allowlist, a single listing), is it already running
+ * or handed to a human (states the loop itself set), was it approved by
+ * someone trusted and is its text still what they approved. Then the run
+ * budget, and only then the conditions that clear by themselves: blockers,
+ * and last capacity, which depends on which other issues got this far.
+ * Reasons a human must act on thus show before reasons that just need time.
+ */
+export const SKIP_CODES = [
+  "kill-switch",
+  "draining",
+  "not-allowlisted",
+  "duplicate",
+  "already-running",
+  "handed-to-human",
+  "untrusted-labeler",
+  "edited-after-approval",
+  "max-runs-reached",
+  "blocked",
+  "repo-busy",
+  "outranked",
+  "max-in-flight",
+] as const satisfies readonly SkipReason["code"][];
+export type SkipCode = (typeof SKIP_CODES)[number];
+
+// SKIP_CODES must list every reason, not just some.
+const _everyCodeListed: [Exclude<SkipReason["code"], SkipCode>] extends [never] ? true : never = true;
+
+/**
+ * Chooses what to dispatch this tick. Cheap (sorting, no I/O) and
+ * idempotent, so the poll tick can call it again after filling in the native
+ * blockers of the issues it chose (see awaitingNativeBlockerCheck).
+ */
+export function selectDispatches(input: PolicyInput): Selection {
+  const { config } = input;
+  const ranked = [...input.ready].sort(comparePriority);
+
+  const halted = haltReason(config.killSwitch);
+  if (halted !== null) return { dispatch: [], skipped: ranked.map((issue) => ({ issue, reason: { ...halted } })) };
+
+  const lock = readLock(input.ready, input.inFlight, config.labels.inProgress);
+  const copies = countBy(input.ready, refKey);
+  const skipped: Skip[] = [];
+  const candidates: ReadyIssue[] = [];
+  for (const issue of ranked) {
+    const reason = issueGate(issue, config, lock, copies.get(refKey(issue)) ?? 0);
+    if (reason === null) candidates.push(issue);
+    else skipped.push({ issue, reason });
+  }
+
+  // Capacity, most urgent first across all repos, so one repo's backlog
+  // cannot starve a more urgent issue elsewhere of the global cap.
+  const { maxPerRepo, maxInFlight } = config.limits;
+  const dispatch: Dispatch[] = [];
+  const takenThisTick = new Map<string, ReadyIssue[]>();
+  let inFlight = lock.total;
+  for (const issue of candidates) {
+    const repo = issue.repo.toLowerCase();
+    const holders = lock.byRepo.get(repo) ?? [];
+    const taken = takenThisTick.get(repo) ?? [];
+    const last = taken.at(-1);
+    let reason: SkipReason | null = null;
+    if (holders.length + taken.length >= maxPerRepo) {
+      reason =
+        last === undefined
+          ? { code: "repo-busy", repo: issue.repo, holders: holders.map(copyRef), limit: maxPerRepo }
+          : { code: "outranked", by: copyRef(last) };
+    } else if (inFlight >= maxInFlight) {
+      reason = { code: "max-in-flight", inFlight, limit: maxInFlight };
+    }
+    if (reason !== null) {
+      skipped.push({ issue, reason });
+      continue;
+    }
+    dispatch.push({ issue, attempt: issue.previousAttempts + 1 });
+    takenThisTick.set(repo, [...taken, issue]);
+    inFlight++;
+  }
+
+  skipped.sort((a, b) => comparePriority(a.issue, b.issue));
+  return { dispatch, skipped };
+}
+
+/**
+ * The chosen issues whose native "blocked by" dependencies have not been read
+ * yet (`checked` holds refKeys). The poll tick reads those, adds them to the
+ * issues' blockers, marks them checked and calls selectDispatches again until
+ * this is empty. Each round checks at least one more issue, so it ends, and
+ * the reads grow with dispatches, not with the ready set (DESIGN §6).
+ */
+export function awaitingNativeBlockerCheck(selection: Selection, checked: ReadonlySet<string>): ReadyIssue[] {
+  return selection.dispatch.map((d) => d.issue).filter((issue) => !checked.has(refKey(issue)));
+}
+
+/**
+ * Whether an actor's word counts: for the ready label, and for edits and
+ * comments made after it. Listed users are trusted whatever their role; bots
+ * only when listed; everyone else needs at least the minimum role. Unknown or
+ * missing means untrusted.
+ */
+export function isTrusted(actor: Actor | null, trust: Config["trust"]): boolean {
+  if (actor === null) return false;
+  const login = actor.login.toLowerCase();
+  if (trust.trustedUsers.some((user) => user.toLowerCase() === login)) return true;
+  if (isBot(actor) || actor.role === "unknown") return false;
+  return ROLES.indexOf(actor.role) >= ROLES.indexOf(trust.minLabelerRole);
+}
+
+// An adapter that forgets to set isBot must not make a bot trusted.
+function isBot(actor: Actor): boolean {
+  return actor.isBot || actor.login.toLowerCase().endsWith("[bot]");
+}
+
+function haltReason(killSwitch: PolicyConfig["killSwitch"]): SkipReason | null {
+  switch (killSwitch) {
+    case "on":
+      return { code: "kill-switch" };
+    case "drain":
+      return { code: "draining" };
+    case "off":
+      return null;
+    default:
+      return unreachable(killSwitch);
+  }
+}
+
+interface Lock {
+  /** Lower-cased repo -> the issues holding it, de-duplicated and sorted. */
+  byRepo: Map<string, IssueRef[]>;
+  keys: Set<string>;
+  total: number;
+}
+
+/**
+ * The lock is every open issue with the in-progress label: the caller's list,
+ * plus any ready issue carrying the label that the list missed (both are open
+ * and labelled, so both hold their repo).
+ */
+function readLock(ready: readonly ReadyIssue[], inFlight: readonly IssueRef[], inProgress: string): Lock {
+  const running = ready.filter((issue) => hasLabel(issue, inProgress));
+  // Sorted before de-duplicating, so which spelling survives does not depend on input order.
+  const refs = [...inFlight, ...running].map(copyRef).sort(compareRefs);
+  const keys = new Set<string>();
+  const byRepo = new Map<string, IssueRef[]>();
+  for (const ref of refs) {
+    const key = refKey(ref);
+    if (keys.has(key)) continue;
+    keys.add(key);
+    const repo = ref.repo.toLowerCase();
+    byRepo.set(repo, [...(byRepo.get(repo) ?? []), ref]);
+  }
+  return { byRepo, keys, total: keys.size };
+}
+
+/** The first per-issue gate the issue fails, or null when only capacity stands between it and a dispatch. */
+function issueGate(issue: ReadyIssue, config: PolicyConfig, lock: Lock, copies: number): SkipReason | null {
+  const { labels, trust, limits } = config;
+  if (!config.allowlist.some((repo) => sameRepo(repo, issue.repo))) {
+    return { code: "not-allowlisted", repo: issue.repo };
+  }
+  if (copies > 1) return { code: "duplicate", copies };
+  if (lock.keys.has(refKey(issue))) return { code: "already-running", label: labels.inProgress };
+
+  // `frozen` first: a frozen issue carries both labels, and frozen says more.
+  const handBack = [labels.frozen, labels.human].find((label) => hasLabel(issue, label));
+  if (handBack !== undefined) return { code: "handed-to-human", label: handBack };
+
+  const labeler = issue.readyLabeledBy;
+  if (!isTrusted(labeler, trust)) {
+    return {
+      code: "untrusted-labeler",
+      actor: labeler?.login ?? null,
+      role: labeler?.role ?? null,
+      bot: labeler !== null && isBot(labeler),
+      needs: trust.minLabelerRole,
+    };
+  }
+
+  const { lastEditedAt, readyLabeledAt } = issue;
+  if (lastEditedAt !== null && !isTrusted(issue.lastEditedBy, trust) && !editedBefore(lastEditedAt, readyLabeledAt)) {
+    return {
+      code: "edited-after-approval",
+      editor: issue.lastEditedBy?.login ?? null,
+      editedAt: lastEditedAt,
+      labeledAt: readyLabeledAt,
+    };
+  }
+
+  if (issue.previousAttempts >= limits.maxRunsPerIssue) {
+    return { code: "max-runs-reached", runs: issue.previousAttempts, limit: limits.maxRunsPerIssue };
+  }
+
+  // Only a closed blocker is resolved; one that could not be read counts as open (DESIGN §13.3).
+  const blocking = uniqueBy(
+    issue.blockers.filter((b) => b.state !== "closed"),
+    (b) => refKey(b.ref),
+  );
+  if (blocking.length > 0) return { code: "blocked", blockers: blocking };
+
+  return null;
+}
+
+/**
+ * True only when the edit is provably at or before the label. An unknown
+ * label time or a time that does not parse cannot prove it: fail closed.
+ */
+function editedBefore(editedAt: Instant, labeledAt: Instant | null): boolean {
+  if (labeledAt === null) return false;
+  return Date.parse(editedAt) <= Date.parse(labeledAt); // NaN compares false
+}
+
+// GitHub label names are unique regardless of case.
+function hasLabel(issue: ReadyIssue, label: string): boolean {
+  const wanted = label.toLowerCase();
+  return issue.labels.some((l) => l.toLowerCase() === wanted);
+}
+
+function compareRefs(a: IssueRef, b: IssueRef): number {
+  return comparePriority({ ...a, labels: [] }, { ...b, labels: [] });
+}
+
+function copyRef(ref: IssueRef): IssueRef {
+  return { repo: ref.repo, number: ref.number };
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+// --- rendering ----------------------------------------------------------------
+
+/**
+ * One short line a maintainer reads in the job summary. Refs in `relativeTo`
+ * (the skipped issue's repo) are written `#N`.
+ */
+export function describeSkip(reason: SkipReason, relativeTo?: RepoSlug): string {
+  const ref = (r: IssueRef) => formatRef(r, relativeTo);
+  switch (reason.code) {
+    case "kill-switch":
+      return "kill switch is on: nothing starts";
+    case "draining":
+      return "draining: in-flight runs finish, nothing new starts";
+    case "not-allowlisted":
+      return `${reason.repo} is not on the allowlist`;
+    case "duplicate":
+      return `listed ${reason.copies} times in the ready set; none started`;
+    case "already-running":
+      return `already running (${reason.label})`;
+    case "handed-to-human":
+      return `handed to a human (${reason.label})`;
+    case "untrusted-labeler":
+      if (reason.actor === null) return "nobody can be named as applying the ready label";
+      if (reason.bot) return `labelled by @${reason.actor} (a bot; bots need to be in trusted-users)`;
+      return `labelled by @${reason.actor} (role: ${reason.role ?? "unknown"}; needs ${reason.needs})`;
+    case "edited-after-approval": {
+      const editor = reason.editor === null ? "an unknown account" : `@${reason.editor}`;
+      const labeledAt = reason.labeledAt ?? "time unknown";
+      return `edited by ${editor} at ${reason.editedAt}, after the ready label (${labeledAt}); a trusted person must re-apply it`;
+    }
+    case "max-runs-reached":
+      return `already had ${reason.runs} runs (max-runs-per-issue ${reason.limit})`;
+    case "blocked":
+      return `blocked by ${reason.blockers.map((b) => `${ref(b.ref)} (${b.state})`).join(", ")}`;
+    case "repo-busy":
+      return `repo busy: ${reason.holders.map(ref).join(", ")} in flight (max-per-repo ${reason.limit})`;
+    case "outranked":
+      return `outranked by ${ref(reason.by)}, which took the repo's last free slot`;
+    case "max-in-flight":
+      return `${reason.inFlight} runs in flight (max-in-flight ${reason.limit})`;
+    default:
+      return unreachable(reason);
+  }
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled value: ${JSON.stringify(value)}`);
+}
