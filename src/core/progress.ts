@@ -1,0 +1,183 @@
+// Progress comment: the one comment per run that a human reads (a checklist
+// with links and a status line) and the loop reads back (the run record
+// marker, always last). Rendering is deterministic, so the tick can compare
+// text and write only when it changes. Never reads a clock, and never lets
+// outside text (check names, reasons, agent details, URLs) break the markdown,
+// ping anyone, or forge a marker.
+
+import { encodeRunRecord, type RunRecord } from "./run-record.js";
+import type { CiVerdict, FailingCheck, IssueRef } from "./types.js";
+
+/** GitHub rejects comments over 65,536 characters; stay far below it. */
+export const PROGRESS_MAX_CHARS = 60_000;
+/** Failing checks listed before the rest are summarised as a count. */
+export const PROGRESS_MAX_FAILING = 25;
+
+const MAX_NAME = 120;
+const MAX_TEXT = 600;
+const MAX_URL = 500;
+
+export interface ProgressView {
+  record: RunRecord;
+  issue: IssueRef & { url: string };
+  /** A link a human can open to the agent's thread or workflow run. */
+  agentLink: string | null;
+  /** The latest pushed commit; when null, the record's pushedSha is shown without a link. */
+  pushed: { sha: string; url: string | null } | null;
+  /** CI on the pushed commit; null when not known. */
+  ci: CiVerdict | null;
+  /** Show the "deployed" step (a deploy or rollout stage is configured). */
+  deployStage: boolean;
+  maxFixForwards: number;
+}
+
+export function renderProgress(view: ProgressView): string {
+  const { record, ci } = view;
+  const sha = view.pushed?.sha ?? record.pushedSha;
+  const commit = sha === null ? null : link(code(sha.slice(0, 7)), view.pushed?.url ?? null);
+  const closedGreen = record.phase === "closed" && record.lastAction === "close";
+  const buildGreen = closedGreen || (ci !== null && (ci.state === "green" || ci.stage !== "build"));
+  const allGreen = closedGreen || ci?.state === "green";
+
+  const lines: string[] = [
+    // repo and issue come from the validated record, so they need no escaping and GitHub links them.
+    `### afk-loop: ${link(`${record.repo}#${record.issue}`, view.issue.url)}, attempt ${record.attempt}`,
+    "",
+    `**Status:** ${status(view, sha, commit)}`,
+    "",
+    item(
+      record.dispatchedAt !== null,
+      record.dispatchedAt === null
+        ? `Dispatched to ${record.executor}`
+        : `Dispatched to ${record.executor} at ${record.dispatchedAt}`,
+    ),
+    item(
+      record.threadId !== null,
+      `Agent working${view.agentLink === null ? "" : `: ${link("open the agent's thread", view.agentLink)}`}`,
+    ),
+    item(commit !== null, commit === null ? "Pushed" : `Pushed ${commit}`),
+    ...ciItem(view, buildGreen),
+  ];
+  if (view.deployStage) lines.push(item(allGreen, "Deployed"));
+  lines.push(item(record.phase === "closed", "Done"));
+  lines.push(
+    "",
+    `Fix-forwards: ${record.fixForwards} of ${view.maxFixForwards}. Run ${code(record.runId)}, claimed at ${record.claimedAt}.`,
+    "",
+    encodeRunRecord(record),
+  );
+  return lines.join("\n");
+}
+
+function status(view: ProgressView, sha: string | null, commit: string | null): string {
+  const { record } = view;
+  const reason = record.reason === null ? "" : `: ${escapeText(record.reason)}`;
+  switch (record.phase) {
+    case "claimed":
+      return "claimed; starting the agent.";
+    case "dispatched":
+      return dispatchedStatus(view, sha, commit);
+    case "closed":
+      return `done, issue closed${reason}.`;
+    case "escalated":
+      return `handed to a human${reason}.`;
+    case "frozen":
+      return `frozen${reason}.`;
+    case "released":
+      return `claim released${reason}.`;
+    default:
+      return assertNever(record.phase);
+  }
+}
+
+function dispatchedStatus(view: ProgressView, sha: string | null, commit: string | null): string {
+  const { record, ci } = view;
+  // As in the state machine: the commit a fix-forward was sent about is not the agent's answer to it.
+  const awaitingFix = record.lastAction === "fix-forward" && sha === record.pushedSha && ci?.state !== "green";
+  if (commit === null || awaitingFix) {
+    return record.lastAction === "fix-forward"
+      ? `fix-forward ${record.fixForwards} of ${view.maxFixForwards} sent; waiting for the agent's fix.`
+      : "the agent is working.";
+  }
+  if (ci === null || ci.state === "none") return `waiting for CI on ${commit}.`;
+  if (ci.state === "red") return `CI red on ${commit} at the ${ci.stage} stage.`;
+  if (ci.state === "pending") return `CI pending on ${commit} at the ${ci.stage} stage.`;
+  return `CI green on ${commit}.`;
+}
+
+function ciItem(view: ProgressView, buildGreen: boolean): string[] {
+  const { ci, record } = view;
+  if (record.phase === "closed" && record.lastAction === "close-no-ci") {
+    return [item(false, "CI green: no CI reported; closed as configured (no-ci: close)")];
+  }
+  if (buildGreen || ci === null) return [item(buildGreen, "CI green")];
+  if (ci.state !== "red") return [item(false, `CI green: ${ci.state === "none" ? "nothing reported yet" : "pending"}`)];
+  const shown = ci.failing.slice(0, PROGRESS_MAX_FAILING).map((check) => `  - ${failingCheck(check)}`);
+  const more = ci.failing.length - shown.length;
+  if (more > 0) shown.push(`  - …and ${more} more`);
+  return [item(false, `CI green: ${ci.failing.length} failing`), ...shown];
+}
+
+function failingCheck(check: FailingCheck): string {
+  return link(code(check.name), check.url);
+}
+
+function item(done: boolean, text: string): string {
+  return `- [${done ? "x" : " "}] ${text}`;
+}
+
+/** Markdown link when the URL is a plain http(s) URL; otherwise the text alone. */
+function link(text: string, url: string | null): string {
+  const safe = safeUrl(url);
+  return safe === null ? text : `[${text}](${safe})`;
+}
+
+function safeUrl(url: string | null): string | null {
+  if (url === null || url.length > MAX_URL || !/^https?:\/\/[^\s<>"'`\\\p{Cc}]+$/u.test(url)) return null;
+  return url.replace(/\(/g, "%28").replace(/\)/g, "%29");
+}
+
+/**
+ * An inline code span holding `raw` verbatim: markdown, mentions and HTML are
+ * inert inside it. The fence is longer than any backtick run in the text, and
+ * marker delimiters are removed so a name cannot pass for a run record.
+ */
+function code(raw: string): string {
+  let text = clean(raw, MAX_NAME);
+  while (/<!--|-->/.test(text)) text = text.replace(/<!--|-->/g, "");
+  if (text === "") text = "(unnamed)";
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  const pad = /^[` ]|[` ]$/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/**
+ * Outside text as inert prose: HTML special characters as entities (so no
+ * `<!--` can appear), markdown punctuation backslash-escaped, and a zero-width
+ * space after `@` so a reason cannot mention (and notify) anyone.
+ */
+function escapeText(raw: string): string {
+  return clean(raw, MAX_TEXT)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[\\`*_{}[\]()#+!|~]/g, "\\$&")
+    .replace(/@/g, "@\u200b");
+}
+
+/** One line, no control or bidi-override characters, at most `max` characters. */
+function clean(raw: string, max: number): string {
+  const line = raw
+    .replace(/[\r\n\t\u2028\u2029]+/g, " ")
+    .replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, "")
+    .trim();
+  if (line.length <= max) return line;
+  let head = line.slice(0, max - 1);
+  if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1);
+  return `${head}…`;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}
