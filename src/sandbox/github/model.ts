@@ -16,6 +16,10 @@ export interface User {
 export interface TokenGrant {
   login: string;
   reach: "all" | string[];
+  /** Hourly primary limits; the server's defaults when absent. */
+  limits?: { core?: number; graphql?: number };
+  /** Reads only: every write answers 403 "Resource not accessible by integration". */
+  readOnly?: boolean;
 }
 
 export interface Commit {
@@ -166,6 +170,8 @@ export interface Workflow {
   name: string;
   /** `.github/workflows/<file>`; dispatch accepts the id or the file name. */
   path: string;
+  /** The workflow file's `run-name` template, if any (`${{ inputs.x }}` is expanded on dispatch). */
+  runName: string | null;
   createdAt: Instant;
 }
 

@@ -78,6 +78,8 @@ export class GitHubStore {
   private readonly tokens = new Map<string, TokenGrant>();
   private readonly repos = new Map<string, Repo>();
   private readonly dispatchListeners = new Set<DispatchListener>();
+  /** Reverse of every issue's `blockedBy`: "owner/name#n" (lower-cased) -> the issues it blocks. */
+  private readonly blockingIndex = new Map<string, IssueRef[]>();
 
   constructor(options: StoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -132,6 +134,16 @@ export class GitHubStore {
     return repo.collaborators.get(key(login)) ?? (repo.private ? "none" : "read");
   }
 
+  /** GitHub's `author_association` of a login on a repo (org membership is not modelled). */
+  associationOf(fullName: string, login: string): "OWNER" | "COLLABORATOR" | "CONTRIBUTOR" | "NONE" {
+    const repo = this.mustRepo(fullName);
+    if (key(repo.owner) === key(login)) return "OWNER";
+    const role = repo.collaborators.get(key(login));
+    if (role !== undefined && role !== "none") return "COLLABORATOR";
+    for (const commit of repo.commits.values()) if (key(commit.author) === key(login)) return "CONTRIBUTOR";
+    return "NONE";
+  }
+
   /** Resolve a branch name or a (possibly abbreviated, >= 7 chars) sha. */
   resolveRef(fullName: string, ref: string): Commit | undefined {
     const repo = this.mustRepo(fullName);
@@ -172,12 +184,12 @@ export class GitHubStore {
 
   addToken(token: string, grant: TokenGrant): void {
     this.ensureUser(grant.login);
-    this.tokens.set(token, { login: grant.login, reach: grant.reach === "all" ? "all" : [...grant.reach] });
+    this.tokens.set(token, { ...grant, reach: grant.reach === "all" ? "all" : [...grant.reach] });
   }
 
-  /** The workflow's `GITHUB_TOKEN`: acts as github-actions[bot], reaches only its own repo. */
+  /** The workflow's `GITHUB_TOKEN`: acts as github-actions[bot], reaches only its own repo, 1,000 requests an hour. */
   addBuiltinToken(token: string, ownRepo: string): void {
-    this.addToken(token, { login: ACTIONS_BOT, reach: [ownRepo] });
+    this.addToken(token, { login: ACTIONS_BOT, reach: [ownRepo], limits: { core: 1000, graphql: 1000 } });
   }
 
   // --- repos -----------------------------------------------------------------
@@ -442,9 +454,18 @@ export class GitHubStore {
 
   addBlockedBy(fullName: string, number: number, blocker: IssueRef): void {
     const issue = this.mustIssue(fullName, number);
-    if (!issue.blockedBy.some((b) => key(b.repo) === key(blocker.repo) && b.number === blocker.number)) {
-      issue.blockedBy.push({ ...blocker });
-    }
+    if (issue.blockedBy.some((b) => key(b.repo) === key(blocker.repo) && b.number === blocker.number)) return;
+    issue.blockedBy.push({ ...blocker });
+    const index = key(`${blocker.repo}#${blocker.number}`);
+    this.blockingIndex.set(index, [
+      ...(this.blockingIndex.get(index) ?? []),
+      { repo: this.mustRepo(fullName).fullName, number },
+    ]);
+  }
+
+  /** The issues that name this one in their native "blocked by" dependencies. */
+  blocking(fullName: string, number: number): IssueRef[] {
+    return this.blockingIndex.get(key(`${fullName}#${number}`)) ?? [];
   }
 
   /** Moves the issue to `toRepo` under a new number; the old number answers 301 from then on. */
@@ -623,7 +644,7 @@ export class GitHubStore {
     return status;
   }
 
-  addWorkflow(fullName: string, spec: { path: string; name?: string; at?: Date }): Workflow {
+  addWorkflow(fullName: string, spec: { path: string; name?: string; runName?: string; at?: Date }): Workflow {
     const repo = this.mustRepo(fullName);
     const id = this.id();
     const file = spec.path.split("/").pop() ?? spec.path;
@@ -632,6 +653,7 @@ export class GitHubStore {
       nodeId: nodeId("Workflow", id),
       name: spec.name ?? file,
       path: spec.path.includes("/") ? spec.path : `.github/workflows/${spec.path}`,
+      runName: spec.runName ?? null,
       createdAt: iso(spec.at ?? this.now()),
     };
     repo.workflows.push(workflow);
@@ -673,7 +695,7 @@ export class GitHubStore {
       nodeId: nodeId("WorkflowRun", id),
       workflowId: workflow.id,
       name: workflow.name,
-      displayTitle: spec.displayTitle ?? workflow.name,
+      displayTitle: spec.displayTitle ?? renderRunName(workflow, spec.inputs ?? {}),
       event: spec.event ?? "workflow_dispatch",
       status: spec.status ?? "queued",
       conclusion: null,
@@ -791,6 +813,15 @@ export class GitHubStore {
     if (workflowRunId === null) return this.id();
     return repo.workflowRuns.find((r) => r.id === workflowRunId)?.checkSuiteId ?? this.id();
   }
+}
+
+/** Expands `${{ inputs.x }}` / `${{ github.event.inputs.x }}` in a workflow's `run-name`, as Actions does. */
+function renderRunName(workflow: Workflow, inputs: Record<string, string>): string {
+  if (workflow.runName === null) return workflow.name;
+  return workflow.runName.replace(
+    /\$\{\{\s*(?:github\.event\.)?inputs\.([\w-]+)\s*\}\}/g,
+    (_, name: string) => inputs[name] ?? "",
+  );
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
