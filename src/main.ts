@@ -4,7 +4,20 @@
 // is read: a disarmed or misconfigured loop is inert (zero requests).
 
 import * as core from "@actions/core";
-import { ConfigError, INPUT_NAMES, SECRET_INPUTS, TICKS, parseConfig, type Config, type Tick } from "./core/config.js";
+import {
+  ConfigError,
+  INPUT_NAMES,
+  SECRET_INPUTS,
+  TICKS,
+  parseConfig,
+  shardRepos,
+  type Config,
+  type Tick,
+} from "./core/config.js";
+import { outputsOf, renderMarkdown, renderTerminal } from "./report/render.js";
+import { pollTick } from "./ticks/poll.js";
+import { createTickContext } from "./ticks/setup.js";
+import { watchTick } from "./ticks/watch.js";
 
 export async function run(tickArg: string | undefined): Promise<number> {
   const tick = TICKS.find((t) => t === tickArg);
@@ -47,11 +60,38 @@ export async function run(tickArg: string | undefined): Promise<number> {
   return runTick(tick, config);
 }
 
-async function runTick(tick: Tick, _config: Config): Promise<number> {
-  // The ticks land with the GitHub adapter and executors; until then an armed
-  // loop must say so rather than pretend to have worked.
-  core.setFailed(`afk-loop: the ${tick} tick is not available in this build yet; set the kill switch back to on.`);
-  return Promise.resolve(1);
+async function runTick(tick: Tick, config: Config): Promise<number> {
+  const runId = Number(process.env.GITHUB_RUN_ID);
+  const ctx = createTickContext(config, {
+    ownWorkflowRunId: Number.isSafeInteger(runId) && runId > 0 ? runId : null,
+    log: (line) => core.info(line),
+  });
+  const watch = tick === "watch" ? await watchTick(ctx) : null;
+  const poll = tick === "poll" ? await pollTick(ctx) : null;
+
+  const meta = {
+    mode: config.killSwitch === "drain" ? ("drain" as const) : ("armed" as const),
+    dryRun: config.dryRun,
+    repos: shardRepos(config.allowlist, config.shard),
+    requests: ctx.github.counts,
+    executorRequests: ctx.executorRequests(),
+  };
+  core.info(renderTerminal(meta, watch, poll));
+  await writeSummary(renderMarkdown(meta, watch, poll));
+  const outputs = outputsOf(watch, poll);
+  if (watch) {
+    core.setOutput("closed", JSON.stringify(outputs.closed));
+    core.setOutput("escalated", JSON.stringify(outputs.escalated));
+  }
+  if (poll) core.setOutput("dispatched", JSON.stringify(outputs.dispatched));
+
+  const failures = [...(watch?.failures ?? []), ...(poll?.failures ?? [])];
+  if (failures.length > 0) {
+    // Every other issue was served; the step still fails so the failure is seen.
+    core.setFailed(`afk-loop: ${failures.length} issue(s) failed this ${tick} tick; see the summary.`);
+    return 1;
+  }
+  return 0;
 }
 
 async function writeSummary(markdown: string): Promise<void> {

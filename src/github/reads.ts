@@ -17,6 +17,8 @@ const LABEL_EVENTS_PER_ISSUE = 10;
 const COMMENTS_PER_READY_ISSUE = 20;
 const COMMENTS_PER_RUN_ISSUE = 30;
 const REFERENCES_PER_RUN_ISSUE = 20;
+/** Finished runs still owing a doorbell, per repo per tick; the rest wait for the next tick. */
+const OWED_PAGE = 10;
 
 /** Who did something, before their role on the repository is known. */
 export interface Login {
@@ -109,8 +111,8 @@ fragment AfkReadyIssue on Issue {
   }
 }`;
 
-const POLL_FRAGMENTS = `
-fragment AfkPollRepo on Repository {
+// Per repository, so each alias can carry its own page cursors.
+const POLL_SELECTION = `
   ready: issues(first: ${READY_PAGE}, after: $readyAfter_$ALIAS, states: OPEN, labels: [$ready], orderBy: { field: CREATED_AT, direction: ASC }) {
     totalCount
     pageInfo { hasNextPage endCursor }
@@ -120,9 +122,7 @@ fragment AfkPollRepo on Repository {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes { number }
-  }
-}
-${READY_ISSUE_FRAGMENT}`;
+  }`;
 
 /** Split `owner/name` for a query; the allowlist guarantees the shape. */
 function selectionFor(repo: RepoSlug, index: number, variables?: Record<string, unknown>): RepoSelection {
@@ -163,8 +163,8 @@ export async function readPollFacts(
         name: "AfkPollFacts",
         declare: ["$ready: String!", "$inProgress: String!"],
         shared: { ready: labels.ready, inProgress: labels.inProgress },
-        selection: "...AfkPollRepo",
-        fragments: POLL_FRAGMENTS,
+        selection: POLL_SELECTION,
+        fragments: READY_ISSUE_FRAGMENT,
         repos: selections,
         perRepoDeclare: (r) => [`$readyAfter_${r.alias}: String`, `$lockAfter_${r.alias}: String`],
         withViewer: first,
@@ -203,9 +203,15 @@ export async function readPollFacts(
   return { viewer, repos: [...facts.values()] };
 }
 
+/**
+ * GraphQL names a bot `renovate` where REST, the timeline and the token's
+ * identity say `renovate[bot]`: normalise to the REST form so one login
+ * means one actor everywhere.
+ */
 function toLogin(actor: ActorJson | null | undefined): Login | null {
   if (!actor) return null;
-  return { login: actor.login, isBot: actor.__typename === "Bot" || actor.login.endsWith("[bot]") };
+  const isBot = actor.__typename === "Bot" || actor.login.endsWith("[bot]");
+  return { login: isBot && !actor.login.endsWith("[bot]") ? `${actor.login}[bot]` : actor.login, isBot };
 }
 
 function later<T extends { at: Instant }>(a: T | null, b: T | null): T | null {
@@ -259,6 +265,7 @@ export interface RunIssueFacts {
   number: number;
   title: string;
   url: string;
+  open: boolean;
   labels: string[];
   markerComments: MarkerComment[];
   /** True when older comments were not read (the progress comment may be among them). */
@@ -271,7 +278,10 @@ export interface WatchRepoFacts {
   repo: RepoSlug;
   error: string | null;
   defaultBranch: string | null;
+  /** Open issues carrying the in-progress label. */
   runs: RunIssueFacts[];
+  /** Issues (open or closed) whose terminal doorbell is still owed. */
+  owed: RunIssueFacts[];
 }
 
 export interface WatchFacts {
@@ -286,6 +296,7 @@ interface RunIssueJson {
   number: number;
   title: string;
   url: string;
+  state: "OPEN" | "CLOSED";
   labels: { nodes: { name: string }[] };
   comments: { totalCount: number; nodes: CommentJson[] };
   timelineItems: {
@@ -300,27 +311,32 @@ interface RunIssueJson {
 interface WatchRepoJson {
   defaultBranchRef: { name: string } | null;
   runs: PageJson<RunIssueJson>;
+  owed: { nodes: RunIssueJson[] };
 }
 
-const WATCH_FRAGMENTS = `
-fragment AfkWatchRepo on Repository {
+const WATCH_SELECTION = `
   defaultBranchRef { name }
   runs: issues(first: ${LOCK_PAGE}, after: $runsAfter_$ALIAS, states: OPEN, labels: [$inProgress], orderBy: { field: CREATED_AT, direction: ASC }) {
     totalCount
     pageInfo { hasNextPage endCursor }
+    nodes { ...AfkRunIssue }
+  }
+  owed: issues(first: ${OWED_PAGE}, states: [OPEN, CLOSED], labels: [$owed], orderBy: { field: UPDATED_AT, direction: ASC }) {
+    nodes { ...AfkRunIssue }
+  }`;
+
+const RUN_ISSUE_FRAGMENT = `
+fragment AfkRunIssue on Issue {
+  number title url state
+  labels(first: ${LABELS_PER_ISSUE}) { nodes { name } }
+  comments(last: ${COMMENTS_PER_RUN_ISSUE}) {
+    totalCount
+    nodes { databaseId body createdAt author { __typename login } }
+  }
+  timelineItems(itemTypes: [REFERENCED_EVENT], last: ${REFERENCES_PER_RUN_ISSUE}) {
     nodes {
-      number title url
-      labels(first: ${LABELS_PER_ISSUE}) { nodes { name } }
-      comments(last: ${COMMENTS_PER_RUN_ISSUE}) {
-        totalCount
-        nodes { databaseId body createdAt author { __typename login } }
-      }
-      timelineItems(itemTypes: [REFERENCED_EVENT], last: ${REFERENCES_PER_RUN_ISSUE}) {
-        nodes {
-          __typename
-          ... on ReferencedEvent { createdAt commit { oid } commitRepository { nameWithOwner } }
-        }
-      }
+      __typename
+      ... on ReferencedEvent { createdAt commit { oid } commitRepository { nameWithOwner } }
     }
   }
 }`;
@@ -329,10 +345,10 @@ fragment AfkWatchRepo on Repository {
 export async function readWatchFacts(
   client: GitHubClient,
   repos: readonly RepoSlug[],
-  labels: { inProgress: string },
+  labels: { inProgress: string; owed: string },
 ): Promise<WatchFacts> {
   const facts = new Map<RepoSlug, WatchRepoFacts>(
-    repos.map((repo) => [repo, { repo, error: null, defaultBranch: null, runs: [] }]),
+    repos.map((repo) => [repo, { repo, error: null, defaultBranch: null, runs: [], owed: [] }]),
   );
   let viewer: string | null = null;
   let pending = repos.map((repo) => ({ repo, after: null as string | null }));
@@ -342,10 +358,10 @@ export async function readWatchFacts(
     for (const batch of chunk(pending, REPOS_PER_QUERY)) {
       const result = await runBatchQuery<WatchRepoJson>(client, {
         name: "AfkWatchFacts",
-        declare: ["$inProgress: String!"],
-        shared: { inProgress: labels.inProgress },
-        selection: "...AfkWatchRepo",
-        fragments: WATCH_FRAGMENTS,
+        declare: ["$inProgress: String!", "$owed: String!"],
+        shared: { inProgress: labels.inProgress, owed: labels.owed },
+        selection: WATCH_SELECTION,
+        fragments: RUN_ISSUE_FRAGMENT,
         repos: batch.map((p, i) => selectionFor(p.repo, i, { [`runsAfter_r${i}`]: p.after })),
         perRepoDeclare: (r) => [`$runsAfter_${r.alias}: String`],
         withViewer: first,
@@ -362,6 +378,7 @@ export async function readWatchFacts(
         }
         repoFacts.defaultBranch = data.defaultBranchRef?.name ?? null;
         repoFacts.runs.push(...data.runs.nodes.map((n) => toRunIssueFacts(p.repo, n)));
+        if (p.after === null) repoFacts.owed = data.owed.nodes.map((n) => toRunIssueFacts(p.repo, n));
         if (data.runs.pageInfo.hasNextPage) next.push({ repo: p.repo, after: data.runs.pageInfo.endCursor });
       });
     }
@@ -376,6 +393,7 @@ function toRunIssueFacts(repo: RepoSlug, json: RunIssueJson): RunIssueFacts {
     number: json.number,
     title: json.title,
     url: json.url,
+    open: json.state === "OPEN",
     labels: json.labels.nodes.map((l) => l.name),
     markerComments: json.comments.nodes
       .filter((c) => c.body.includes(RECORD_MARKER_PREFIX))

@@ -1,0 +1,48 @@
+// Which labels an issue carries in each phase of a run, and the changes that
+// take it there. One table for both ticks, so the label set after a crash is
+// completed by the next tick exactly as an uninterrupted tick would have.
+// Pure: the tick diffs against the labels it read and writes only the change.
+
+import type { Config } from "./config.js";
+import type { RunRecord } from "./run-record.js";
+
+/** Marks an issue whose terminal doorbell failed, so the next tick finds it and rings again. */
+export const DOORBELL_OWED_LABEL = "afk-doorbell-owed";
+
+export interface LabelChange {
+  add: string[];
+  remove: string[];
+}
+
+/** The labels a run's issue must and must not carry, from its record. */
+export function labelsFor(record: Pick<RunRecord, "phase" | "doorbell">, labels: Config["labels"]): LabelChange {
+  const owed = record.doorbell !== null && !record.doorbell.delivered;
+  const doorbell = { add: owed ? [DOORBELL_OWED_LABEL] : [], remove: owed ? [] : [DOORBELL_OWED_LABEL] };
+  switch (record.phase) {
+    case "claimed":
+    case "dispatched":
+      return { add: [labels.inProgress], remove: [] };
+    case "released":
+      // The ready label stays: the issue is still wanted and the next poll takes it again.
+      return { add: [], remove: [labels.inProgress, DOORBELL_OWED_LABEL] };
+    case "closed":
+      return { add: doorbell.add, remove: [labels.inProgress, labels.ready, ...doorbell.remove] };
+    case "escalated":
+      // The ready label goes too, or the next poll would hand the issue straight back to an agent.
+      return { add: [labels.human, ...doorbell.add], remove: [labels.inProgress, labels.ready, ...doorbell.remove] };
+    case "frozen":
+      return {
+        add: [labels.human, labels.frozen, ...doorbell.add],
+        remove: [labels.inProgress, labels.ready, ...doorbell.remove],
+      };
+  }
+}
+
+/** The writes that take `current` to `target`: nothing already true is written again. */
+export function labelDiff(current: readonly string[], target: LabelChange): LabelChange {
+  const has = new Set(current.map((l) => l.toLowerCase()));
+  return {
+    add: target.add.filter((l) => !has.has(l.toLowerCase())),
+    remove: target.remove.filter((l) => has.has(l.toLowerCase())),
+  };
+}

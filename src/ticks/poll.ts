@@ -1,0 +1,343 @@
+// The poll tick: finds ready issues across the served repositories and starts
+// an agent on each one the policy chooses. Orchestration only: every decision
+// comes from core/policy.ts; this module reads the facts the policy needs
+// (spending role and dependency lookups only where they can change the
+// answer), then claims, dispatches and records each chosen issue.
+// In drain mode it starts nothing and reads nothing; in dry-run mode it reads
+// everything and reports what it would have dispatched.
+
+import { shardRepos } from "../core/config.js";
+import { pickProgressComment } from "../core/evidence.js";
+import {
+  awaitingNativeBlockerCheck,
+  describeSkip,
+  isTrusted,
+  rolesToResolve,
+  selectDispatches,
+  type Dispatch,
+  type SkipCode,
+} from "../core/policy.js";
+import { implementerPrompt, issueTextForHash, type TrustedComment } from "../core/prompt.js";
+import { parseBlockedBy, refKey } from "../core/refs.js";
+import { decodeRunRecord, runIdFor, type RunRecord } from "../core/run-record.js";
+import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
+import { blockerKey, readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";
+import { readPollFacts, RECORD_MARKER_PREFIX, type Login, type ReadyIssueFacts } from "../github/reads.js";
+import { describeError, type IssueFailure, type TickContext } from "./context.js";
+import { writeRecord } from "./progress-writer.js";
+
+export interface DispatchedRun {
+  repo: string;
+  number: number;
+  title: string;
+  url: string;
+  runId: string;
+  attempt: number;
+  link: string | null;
+}
+
+export interface SkippedIssue {
+  repo: string;
+  number: number;
+  title: string;
+  url: string;
+  code: SkipCode;
+  reason: string;
+}
+
+export interface PollReport {
+  tick: "poll";
+  identity: string | null;
+  repos: { repo: string; error: string | null }[];
+  /** Dispatched, or (dry run) would have been. */
+  dispatched: DispatchedRun[];
+  skipped: SkippedIssue[];
+  /** Chosen but not started because the tick ran out of time. */
+  deferred: IssueRef[];
+  failures: IssueFailure[];
+  note: string | null;
+}
+
+/** The loop's own progress comment on a ready issue, kept for the claim's write. */
+interface ReadyIssueState {
+  facts: ReadyIssueFacts;
+  comment: { id: number; body: string } | null;
+}
+
+export async function pollTick(ctx: TickContext): Promise<PollReport> {
+  const { config } = ctx;
+  const report: PollReport = {
+    tick: "poll",
+    identity: null,
+    repos: [],
+    dispatched: [],
+    skipped: [],
+    deferred: [],
+    failures: [],
+    note: null,
+  };
+  if (config.killSwitch !== "off") {
+    report.note = "draining: in-flight runs are watched to the end, nothing new starts";
+    return report;
+  }
+  const repos = shardRepos(config.allowlist, config.shard);
+  if (repos.length === 0) {
+    report.note =
+      config.allowlist.length === 0 ? "the allowlist is empty: nothing to serve" : "this shard serves no repository";
+    return report;
+  }
+
+  const facts = await readPollFacts(ctx.github, repos, config.labels);
+  const identity = config.github.loopIdentity ?? facts.viewer;
+  report.identity = identity;
+  report.repos = facts.repos.map((r) => ({ repo: r.repo, error: r.error }));
+
+  const states = new Map<string, ReadyIssueState>();
+  let ready: ReadyIssue[] = [];
+  for (const repoFacts of facts.repos) {
+    for (const issueFacts of repoFacts.ready) {
+      const own = identity === null ? null : pickProgressComment(markerComments(issueFacts), identity).own;
+      states.set(refKey(issueFacts), { facts: issueFacts, comment: own && { id: own.id, body: own.body } });
+      ready.push(toReadyIssue(issueFacts, own ? decodeRunRecord(own.body) : null));
+    }
+  }
+  const inFlight = facts.repos.flatMap((r) => r.locked.map((number) => ({ repo: r.repo, number })));
+
+  // Roles, then blocker states: each read only for issues whose outcome they can change.
+  const roles = new RoleLookup(ctx.github);
+  const needed = rolesToResolve({ ready, inFlight, config });
+  const resolved = new Map<string, Role | "unknown">();
+  for (const { repo, login } of needed) resolved.set(roleKey(repo, login), await roles.roleOf(repo, login));
+  ready = ready.map((issue) => withRoles(issue, resolved));
+
+  const textRefs = ready.flatMap((issue) => issue.blockers.map((b) => b.ref));
+  if (textRefs.length > 0) {
+    const blockerStates = await readBlockerStates(ctx.github, textRefs);
+    ready = ready.map((issue) => ({
+      ...issue,
+      blockers: issue.blockers.map((b) => ({ ...b, state: blockerStates.get(blockerKey(b.ref)) ?? "unreadable" })),
+    }));
+  }
+
+  // Native dependencies only for the issues about to be taken: the cost follows dispatches.
+  let selection = selectDispatches({ ready, inFlight, config });
+  const checked = new Set<string>();
+  for (;;) {
+    const pending = awaitingNativeBlockerCheck(selection, checked);
+    if (pending.length === 0) break;
+    for (const issue of pending) {
+      checked.add(refKey(issue));
+      const native = await readNativeBlockers(ctx.github, issue);
+      if (native === "unreadable") {
+        report.failures.push({
+          repo: issue.repo,
+          issue: issue.number,
+          stage: "dependencies",
+          error: "its blocked-by dependencies could not be read; not dispatched this tick",
+        });
+        ready = ready.filter((r) => refKey(r) !== refKey(issue));
+        continue;
+      }
+      ready = ready.map((r) => (refKey(r) === refKey(issue) ? { ...r, blockers: [...r.blockers, ...native] } : r));
+    }
+    selection = selectDispatches({ ready, inFlight, config });
+  }
+
+  report.skipped = selection.skipped.map(({ issue, reason }) => ({
+    repo: issue.repo,
+    number: issue.number,
+    title: issue.title,
+    url: issue.url,
+    code: reason.code,
+    reason: describeSkip(reason, issue.repo),
+  }));
+
+  for (const choice of selection.dispatch) {
+    const state = states.get(refKey(choice.issue));
+    if (!state) continue;
+    if (ctx.overBudget()) {
+      report.deferred.push({ repo: choice.issue.repo, number: choice.issue.number });
+      continue;
+    }
+    try {
+      const run = await startRun(ctx, choice, state, roles, identity);
+      report.dispatched.push(run);
+    } catch (error) {
+      report.failures.push({
+        repo: choice.issue.repo,
+        issue: choice.issue.number,
+        stage: "dispatch",
+        error: describeError(error),
+      });
+    }
+  }
+  if (report.deferred.length > 0)
+    report.note = `tick budget spent: ${report.deferred.length} chosen issue(s) wait for the next tick`;
+  return report;
+}
+
+/**
+ * Claim, dispatch, record, in that order, so a crash at any point leaves
+ * something the next tick can resolve and never a second agent:
+ * - the record goes in first, then the lock label: a lock without a record
+ *   would be a lock nobody owns and no lease would ever free;
+ * - the dispatch ids derive from the run id, so dispatching again after a
+ *   crash is recognised by the executor instead of starting another agent;
+ * - the thread id is recorded last; until then the watch tick adopts the
+ *   executor's run by its run id, or releases the claim when its lease ends.
+ */
+async function startRun(
+  ctx: TickContext,
+  choice: Dispatch,
+  state: ReadyIssueState,
+  roles: RoleLookup,
+  identity: string | null,
+): Promise<DispatchedRun> {
+  const { config } = ctx;
+  const issue = choice.issue;
+  const ref = { repo: issue.repo, number: issue.number };
+  const comments = await trustedComments(ctx, issue, roles, identity);
+  const runId = runIdFor(issue.repo, issue.number, choice.attempt);
+  const prompt = implementerPrompt({
+    issue: { repo: issue.repo, number: issue.number, title: issue.title, body: issue.body, url: issue.url },
+    comments,
+    runId,
+    delivery: config.delivery,
+  });
+  const base: DispatchedRun = {
+    repo: issue.repo,
+    number: issue.number,
+    title: issue.title,
+    url: issue.url,
+    runId,
+    attempt: choice.attempt,
+    link: null,
+  };
+  if (config.dryRun) return base;
+
+  const now = ctx.now();
+  const target = { repo: issue.repo, number: issue.number, url: issue.url, comment: state.comment };
+  let record: RunRecord = {
+    v: 1,
+    runId,
+    repo: issue.repo,
+    issue: issue.number,
+    attempt: choice.attempt,
+    phase: "claimed",
+    executor: config.executor.kind,
+    threadId: null,
+    claimedAt: now.toISOString(),
+    leaseExpiresAt: new Date(now.getTime() + config.limits.leaseMinutes * 60_000).toISOString(),
+    dispatchedAt: null,
+    turnStartedAt: null,
+    issueSha256: ctx.sha256(issueTextForHash(issue.title, issue.body, comments)),
+    pushedSha: null,
+    fixForwards: 0,
+    firstRedAt: null,
+    lastFailureSignature: null,
+    sameFailureStreak: 0,
+    lastAction: null,
+    reason: null,
+    doorbell: null,
+  };
+  const seen = { agentLink: null, pushed: null, ci: null };
+
+  // 1. Claim.
+  target.comment = await writeRecord(ctx, target, record, seen);
+  await ctx.writer.addLabels(ref, [config.labels.inProgress]);
+
+  // 2. Dispatch; a failure gives the claim back in the same tick.
+  let result;
+  try {
+    result = await ctx.executor.dispatch({ repo: issue.repo, issue: issue.number, title: issue.title, runId, prompt });
+  } catch (error) {
+    record = {
+      ...record,
+      phase: "released",
+      lastAction: "release",
+      reason: `dispatch failed: ${describeError(error)}`.slice(0, 500),
+    };
+    await writeRecord(ctx, target, record, seen);
+    await ctx.writer.removeLabel(ref, config.labels.inProgress);
+    throw error;
+  }
+
+  // 3. Record.
+  const dispatchedAt = ctx.now().toISOString();
+  record = { ...record, phase: "dispatched", threadId: result.threadId, dispatchedAt, turnStartedAt: dispatchedAt };
+  await writeRecord(ctx, target, record, { ...seen, agentLink: result.link });
+  return { ...base, link: result.link };
+}
+
+/** Comments whose authors the trust rule accepts, in order; never the loop's own. */
+async function trustedComments(
+  ctx: TickContext,
+  issue: ReadyIssue,
+  roles: RoleLookup,
+  identity: string | null,
+): Promise<TrustedComment[]> {
+  const out: TrustedComment[] = [];
+  for (const comment of issue.comments) {
+    const author = comment.author;
+    if (author === null || author.login.toLowerCase() === identity?.toLowerCase()) continue;
+    if (comment.body.includes(RECORD_MARKER_PREFIX)) continue;
+    const actor: Actor = author.isBot ? author : { ...author, role: await roles.roleOf(issue.repo, author.login) };
+    if (isTrusted(actor, ctx.config.trust)) out.push({ author: author.login, body: comment.body });
+  }
+  return out;
+}
+
+function markerComments(facts: ReadyIssueFacts) {
+  return facts.comments.filter((c) => c.body.includes(RECORD_MARKER_PREFIX));
+}
+
+function toActor(login: Login | null): Actor | null {
+  return login === null ? null : { login: login.login, isBot: login.isBot, role: "unknown" };
+}
+
+/**
+ * How many runs the issue has had. A claim that never reached the executor
+ * (released before dispatch, or claimed and abandoned) does not count: the
+ * next claim reuses its attempt number, and so its ids, which is what makes a
+ * repeated dispatch after a crash recognisable.
+ */
+function previousAttempts(decoded: ReturnType<typeof decodeRunRecord> | null): number {
+  if (decoded === null || !decoded.ok) return 0;
+  const record = decoded.record;
+  const neverDispatched = record.dispatchedAt === null && (record.phase === "claimed" || record.phase === "released");
+  return neverDispatched ? record.attempt - 1 : record.attempt;
+}
+
+function toReadyIssue(facts: ReadyIssueFacts, decoded: ReturnType<typeof decodeRunRecord> | null): ReadyIssue {
+  const self = { repo: facts.repo, number: facts.number };
+  const blockers: Blocker[] = parseBlockedBy(facts.body, self).refs.map((ref) => ({
+    ref,
+    state: "unreadable",
+    source: "text",
+  }));
+  return {
+    repo: facts.repo,
+    number: facts.number,
+    title: facts.title,
+    body: facts.body,
+    url: facts.url,
+    labels: facts.labels,
+    readyLabeledBy: toActor(facts.readyLabeled?.by ?? null),
+    readyLabeledAt: facts.readyLabeled?.at ?? null,
+    lastEditedAt: facts.lastEdit?.at ?? null,
+    lastEditedBy: toActor(facts.lastEdit?.by ?? null),
+    blockers,
+    previousAttempts: previousAttempts(decoded),
+    comments: facts.comments.map((c) => ({ ...c, author: toActor(c.author) })),
+  };
+}
+
+function roleKey(repo: string, login: string): string {
+  return `${repo.toLowerCase()} ${login.toLowerCase()}`;
+}
+
+function withRoles(issue: ReadyIssue, roles: ReadonlyMap<string, Role | "unknown">): ReadyIssue {
+  const fill = (actor: Actor | null): Actor | null =>
+    actor === null ? null : { ...actor, role: roles.get(roleKey(issue.repo, actor.login)) ?? actor.role };
+  return { ...issue, readyLabeledBy: fill(issue.readyLabeledBy), lastEditedBy: fill(issue.lastEditedBy) };
+}

@@ -1,0 +1,355 @@
+// The watch tick: drives every in-flight run toward a verdict. Orchestration
+// only: it assembles each run's state (record, agent status, pushed commit,
+// CI verdict), asks core/state-machine.ts what to do, and performs exactly
+// the I/O that answer implies. One run's failure is recorded and reported;
+// it never stops the others. A quiet tick (nothing changed) writes nothing.
+
+import { judgeCommit, type CommitJudgement } from "../ci/verdict.js";
+import { shardRepos } from "../core/config.js";
+import { candidateShas, pickProgressComment, pushedCommit } from "../core/evidence.js";
+import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
+import { fixForwardPrompt } from "../core/prompt.js";
+import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
+import { applyAction, markDoorbellDelivered, nextAction, type ActionKind } from "../core/state-machine.js";
+import type { AgentState, AgentStatus, CiState, CiVerdict, DoorbellKind } from "../core/types.js";
+import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
+import { readWatchFacts, type RunIssueFacts } from "../github/reads.js";
+import { ringAll, type RingResult } from "../notify/doorbell.js";
+import { describeError, type IssueFailure, type TickContext } from "./context.js";
+import { commitUrl, writeRecord } from "./progress-writer.js";
+
+/** Referenced commits per run asked about in one tick: the newest ones. */
+const SHAS_PER_RUN = 5;
+
+export interface WatchedRun {
+  repo: string;
+  number: number;
+  title: string;
+  url: string;
+  runId: string | null;
+  attempt: number | null;
+  agent: AgentState | null;
+  agentLink: string | null;
+  sha: string | null;
+  ci: CiState | null;
+  failing: string | null;
+  action: ActionKind | "escalate-bad-record" | "ignored";
+  reason: string;
+  /** The doorbell rung this tick, if any. */
+  doorbell: (RingResult & { kind: DoorbellKind }) | null;
+}
+
+export interface WatchReport {
+  tick: "watch";
+  identity: string | null;
+  repos: { repo: string; error: string | null }[];
+  runs: WatchedRun[];
+  failures: IssueFailure[];
+  note: string | null;
+}
+
+interface Assembled {
+  facts: RunIssueFacts;
+  record: RunRecord;
+  comment: { id: number; body: string };
+  agent: AgentStatus & { threadId: string | null };
+  shas: string[];
+}
+
+export async function watchTick(ctx: TickContext): Promise<WatchReport> {
+  const { config } = ctx;
+  const report: WatchReport = { tick: "watch", identity: null, repos: [], runs: [], failures: [], note: null };
+  const repos = shardRepos(config.allowlist, config.shard);
+  if (repos.length === 0) {
+    report.note = "the allowlist is empty: nothing to watch";
+    return report;
+  }
+  const facts = await readWatchFacts(ctx.github, repos, {
+    inProgress: config.labels.inProgress,
+    owed: DOORBELL_OWED_LABEL,
+  });
+  const identity = config.github.loopIdentity ?? facts.viewer;
+  report.identity = identity;
+  report.repos = facts.repos.map((r) => ({ repo: r.repo, error: r.error }));
+  if (identity === null) {
+    report.note = "could not tell which login the loop writes as; set loop-identity";
+    return report;
+  }
+
+  // 1. Assemble: records and agent statuses.
+  const assembled: Assembled[] = [];
+  const seen = new Set<string>();
+  for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed])) {
+    const key = `${issue.repo.toLowerCase()}#${issue.number}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    try {
+      const run = await assemble(ctx, issue, identity, report);
+      if (run) assembled.push(run);
+    } catch (error) {
+      report.failures.push({ repo: issue.repo, issue: issue.number, stage: "status", error: describeError(error) });
+    }
+  }
+
+  // 2. One batched read of every candidate commit's reachability and CI.
+  const commitFacts = await readCommits(ctx, assembled);
+
+  // 3. Decide and act, one run at a time.
+  for (const run of assembled) {
+    try {
+      report.runs.push(await advance(ctx, run, commitFacts));
+    } catch (error) {
+      report.failures.push({
+        repo: run.facts.repo,
+        issue: run.facts.number,
+        stage: "act",
+        error: describeError(error),
+      });
+    }
+  }
+  return report;
+}
+
+async function assemble(
+  ctx: TickContext,
+  issue: RunIssueFacts,
+  identity: string,
+  report: WatchReport,
+): Promise<Assembled | null> {
+  const choice = pickProgressComment(issue.markerComments, identity);
+  const own = choice.own;
+  if (own === null) {
+    // A lock nobody owns: a human put the label on, or only look-alike comments exist. Not ours to drive.
+    const spoofed =
+      choice.foreign.length > 0 ? `; ignored ${choice.foreign.length} look-alike record(s) by other authors` : "";
+    const truncated = issue.commentsTruncated ? " among its latest comments" : "";
+    report.runs.push(ignored(issue, `no run record from ${identity}${truncated}${spoofed}`));
+    return null;
+  }
+  const decoded = decodeRunRecord(own.body);
+  const mismatch =
+    decoded.ok &&
+    (decoded.record.repo.toLowerCase() !== issue.repo.toLowerCase() || decoded.record.issue !== issue.number);
+  if (!decoded.ok || mismatch) {
+    const why = decoded.ok ? "the record names another issue" : decoded.error.message;
+    report.runs.push(await escalateBadRecord(ctx, issue, { id: own.id, body: own.body }, why));
+    return null;
+  }
+  const record = decoded.record;
+  const terminal = record.phase !== "claimed" && record.phase !== "dispatched";
+  const agent = terminal
+    ? {
+        state: "idle" as const,
+        detail: null,
+        link: record.threadId && ctx.executor.link(record.threadId, record.repo),
+        threadId: record.threadId,
+      }
+    : await ctx.executor.status({ repo: record.repo, runId: record.runId, threadId: record.threadId });
+  const since = record.dispatchedAt ?? record.claimedAt;
+  const shas = terminal ? [] : candidateShas(issue.references, { repo: issue.repo, since, limit: SHAS_PER_RUN });
+  return { facts: issue, record, comment: { id: own.id, body: own.body }, agent, shas };
+}
+
+async function readCommits(ctx: TickContext, runs: readonly Assembled[]): Promise<Map<string, RepoCommitFacts>> {
+  const byRepo = new Map<string, CommitQuestion>();
+  for (const run of runs) {
+    if (run.shas.length === 0) continue;
+    const key = run.facts.repo.toLowerCase();
+    const since = run.record.dispatchedAt ?? run.record.claimedAt;
+    const question = byRepo.get(key);
+    if (!question) byRepo.set(key, { repo: run.facts.repo, shas: [...run.shas], since });
+    else {
+      for (const sha of run.shas) if (!question.shas.includes(sha)) question.shas.push(sha);
+      if (Date.parse(since) < Date.parse(question.since)) question.since = since;
+    }
+  }
+  if (byRepo.size === 0) return new Map();
+  const answers = await readCommitFacts(ctx.github, [...byRepo.values()], ctx.config.ci.deployEnvironment);
+  return new Map(answers.map((a) => [a.repo.toLowerCase(), a]));
+}
+
+async function advance(
+  ctx: TickContext,
+  run: Assembled,
+  commits: ReadonlyMap<string, RepoCommitFacts>,
+): Promise<WatchedRun> {
+  const { config } = ctx;
+  const { facts, record } = run;
+  const repoCommits = commits.get(facts.repo.toLowerCase());
+  if (repoCommits?.error) throw new Error(`could not read commits: ${repoCommits.error}`);
+  const answers = new Map<string, CommitAnswer>((repoCommits?.commits ?? []).map((c) => [c.sha, c]));
+  const pushed = pushedCommit(facts.references, {
+    repo: facts.repo,
+    since: record.dispatchedAt ?? record.claimedAt,
+    onDefaultBranch: (sha) => answers.get(sha)?.onDefaultBranch === true,
+  });
+
+  let judgement: CommitJudgement = { verdict: NO_CI, parentAlreadyRed: false };
+  const answer = pushed ? answers.get(pushed.sha) : undefined;
+  if (answer) {
+    judgement = await judgeCommit({
+      repo: facts.repo,
+      commit: answer,
+      deployments: repoCommits?.deployments ?? null,
+      rollout: config.ci.rolloutUrl
+        ? { urlTemplate: config.ci.rolloutUrl, timeoutMs: config.ci.rolloutTimeoutSeconds * 1000 }
+        : null,
+      ownWorkflowRunId: ctx.ownWorkflowRunId,
+    });
+  }
+
+  const now = ctx.now().toISOString();
+  const action = nextAction(
+    {
+      record,
+      agent: run.agent,
+      threadId: run.agent.threadId,
+      pushed: pushed ? { sha: pushed.sha, at: pushed.at } : null,
+      ci: judgement.verdict,
+      parentAlreadyRed: judgement.parentAlreadyRed,
+      now,
+    },
+    config,
+  );
+
+  let next = applyAction(record, action, now);
+  let agentLink = run.agent.link;
+  if (action.kind === "fix-forward" && !config.dryRun) {
+    // The turn is sent before the record says so: if sending fails, nothing was spent.
+    const turn = await ctx.executor.followUp({
+      repo: facts.repo,
+      issue: facts.number,
+      runId: record.runId,
+      threadId: run.agent.threadId ?? record.threadId ?? "",
+      turn: record.fixForwards + 1,
+      prompt: fixForwardPrompt({
+        issue: { repo: facts.repo, number: facts.number },
+        sha: action.sha,
+        failing: action.failing,
+        attempt: action.attempt,
+        maxAttempts: config.limits.fixForwardAttempts,
+        runId: record.runId,
+      }),
+    });
+    next = { ...next, threadId: turn.threadId };
+    agentLink = turn.link ?? agentLink;
+  }
+
+  const verdict = pushed ? judgement.verdict : null;
+  const progress = {
+    agentLink,
+    pushed: pushed ? { sha: pushed.sha, url: commitUrl(facts.url, pushed.sha) } : null,
+    ci: verdict,
+  };
+  const target = { repo: facts.repo, number: facts.number, url: facts.url, comment: run.comment };
+  // Record first (a terminal one with its doorbell owed), then ring, then the labels. A crash
+  // before the labels leaves the in-progress label on, so the next tick finds the run and
+  // finishes the transition; a failed ring leaves the doorbell owed and the issue marked.
+  target.comment = await writeRecord(ctx, target, next, progress);
+  let rung: WatchedRun["doorbell"] = null;
+  if (next.doorbell !== null && !next.doorbell.delivered && !config.dryRun) {
+    const kind = next.doorbell.kind;
+    const result = await ringAll(ctx.doorbells, {
+      kind,
+      repo: facts.repo,
+      issue: facts.number,
+      title: facts.title,
+      issueUrl: facts.url,
+      runLink: agentLink,
+      reason: next.reason ?? action.reason,
+    });
+    rung = { kind, ...result };
+    if (result.failed.length === 0) {
+      next = markDoorbellDelivered(next);
+      await writeRecord(ctx, target, next, progress);
+    }
+  }
+  await settle(ctx, facts, next);
+
+  return {
+    repo: facts.repo,
+    number: facts.number,
+    title: facts.title,
+    url: facts.url,
+    runId: record.runId,
+    attempt: record.attempt,
+    agent: run.agent.state,
+    agentLink,
+    sha: pushed?.sha ?? record.pushedSha,
+    ci: verdict?.state ?? null,
+    failing: verdict?.signature ?? null,
+    action: action.kind,
+    reason: action.reason,
+    doorbell: rung,
+  };
+}
+
+/** Bring the issue's labels and state in line with the record (idempotent: completes a transition a crash cut short). */
+async function settle(ctx: TickContext, facts: RunIssueFacts, record: RunRecord): Promise<void> {
+  const ref = { repo: facts.repo, number: facts.number };
+  const change = labelDiff(facts.labels, labelsFor(record, ctx.config.labels));
+  for (const label of change.remove) await ctx.writer.removeLabel(ref, label);
+  await ctx.writer.addLabels(ref, change.add);
+  if (record.phase === "closed" && facts.open) await ctx.writer.closeAsCompleted(ref);
+}
+
+/**
+ * The loop's own comment carries a record it cannot read: never guess at it.
+ * Hand the issue to a human with the reason, in place of the broken record.
+ */
+async function escalateBadRecord(
+  ctx: TickContext,
+  issue: RunIssueFacts,
+  comment: { id: number; body: string },
+  why: string,
+): Promise<WatchedRun> {
+  const { labels } = ctx.config;
+  const ref = { repo: issue.repo, number: issue.number };
+  const reason = `run record unreadable (${why}); handed to a human, nothing was guessed`;
+  const body = `### afk-loop: handed to a human\n\nThe run record in this comment could not be read: ${escapeText(why)}.\nThe loop stopped driving this issue. Re-apply \`${labels.ready}\` to start a fresh run.\n`;
+  await ctx.writer.writeProgress(ref, comment, body);
+  const change = labelDiff(issue.labels, { add: [labels.human], remove: [labels.inProgress, labels.ready] });
+  for (const label of change.remove) await ctx.writer.removeLabel(ref, label);
+  await ctx.writer.addLabels(ref, change.add);
+  const result = ctx.config.dryRun
+    ? null
+    : await ringAll(ctx.doorbells, {
+        kind: "needs-human",
+        repo: issue.repo,
+        issue: issue.number,
+        title: issue.title,
+        issueUrl: issue.url,
+        runLink: null,
+        reason,
+      });
+  return {
+    ...ignored(issue, reason),
+    action: "escalate-bad-record",
+    doorbell: result && { kind: "needs-human", ...result },
+  };
+}
+
+function ignored(issue: RunIssueFacts, reason: string): WatchedRun {
+  return {
+    repo: issue.repo,
+    number: issue.number,
+    title: issue.title,
+    url: issue.url,
+    runId: null,
+    attempt: null,
+    agent: null,
+    agentLink: null,
+    sha: null,
+    ci: null,
+    failing: null,
+    action: "ignored",
+    reason,
+    doorbell: null,
+  };
+}
+
+function escapeText(text: string): string {
+  return text.replace(/[<>&`@]/g, (c) => `&#${c.charCodeAt(0)};`).slice(0, 300);
+}
+
+const NO_CI: CiVerdict = { state: "none", stage: "build", failing: [], signature: null };
