@@ -57,6 +57,16 @@ export interface GitHubEmulator {
   stop(): Promise<void>;
 }
 
+const REPO_ROUTES: readonly Route[] = [...issueRoutes, ...timelineRoutes, ...repoRoutes, ...ciRoutes, ...actionsRoutes];
+
+/** Every REST route served, as "METHOD /templated/path" (the contract test walks this list). */
+export function restRouteNames(): string[] {
+  const meta = metaRoutes(() => {
+    throw new Error("route names only");
+  });
+  return [...REPO_ROUTES, ...meta].map((r) => `${r.method} ${r.template}`);
+}
+
 const DEFAULT_LIMITS: Limits = { core: 5000, graphql: 5000 };
 const ANONYMOUS_LIMIT = 60;
 const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);
@@ -90,14 +100,7 @@ export async function startGitHubEmulator(options: EmulatorOptions): Promise<Git
     grant,
     limits: { ...DEFAULT_LIMITS, ...options.limits, ...stripUndefined(grant.limits) },
   });
-  const routes: Route[] = [
-    ...issueRoutes,
-    ...timelineRoutes,
-    ...repoRoutes,
-    ...ciRoutes,
-    ...actionsRoutes,
-    ...metaRoutes(rateLimitOverview),
-  ];
+  const routes: Route[] = [...REPO_ROUTES, ...metaRoutes(rateLimitOverview)];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const index = log.claimIndex();
@@ -308,6 +311,7 @@ export async function startGitHubEmulator(options: EmulatorOptions): Promise<Git
   }
 
   const sockets = new Set<Socket>();
+  let stopped: Promise<void> | undefined;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) {
@@ -336,12 +340,15 @@ export async function startGitHubEmulator(options: EmulatorOptions): Promise<Git
     setLatency: (ms) => {
       latencyMs = ms;
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    stop: () => {
+      // Idempotent: a test may stop early and its teardown stop again.
+      stopped ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive and hung requests would otherwise hold the server open.
         for (const socket of sockets) socket.destroy();
-      }),
+      });
+      return stopped;
+    },
   };
 }
 

@@ -632,9 +632,10 @@ export class GitHubStore {
       state: spec.state,
       description: spec.description ?? "",
       environment: deployment.environment,
-      environmentUrl: spec.environmentUrl ?? "",
-      logUrl: spec.logUrl ?? "",
-      targetUrl: spec.logUrl ?? "",
+      // GitHub sends "" when these are unset, but its description says `uri`: default to the deployments page.
+      environmentUrl: spec.environmentUrl ?? `https://github.com/${fullName}/deployments`,
+      logUrl: spec.logUrl ?? `https://github.com/${fullName}/deployments`,
+      targetUrl: spec.logUrl ?? `https://github.com/${fullName}/deployments`,
       creator,
       createdAt: at,
       updatedAt: at,

@@ -439,8 +439,8 @@ export class Renderer {
             tree_id: createHash("sha1").update(`tree:${head.sha}`).digest("hex"),
             message: head.message,
             timestamp: head.date,
-            author: { name: head.author, email: `${head.author}@users.noreply.github.com` },
-            committer: { name: head.author, email: `${head.author}@users.noreply.github.com` },
+            author: { name: head.author, email: this.noreplyEmail(head.author) },
+            committer: { name: head.author, email: this.noreplyEmail(head.author) },
           }
         : null,
       repository,
@@ -469,6 +469,12 @@ export class Renderer {
 
   repoUrl(repo: Repo): string {
     return `${this.api}/repos/${repo.fullName}`;
+  }
+
+  /** GitHub's noreply address; the "[bot]" brackets are dropped so the address stays a valid email. */
+  private noreplyEmail(login: string): string {
+    const user = this.store.ensureUser(login);
+    return `${user.id}+${user.login.replace(/\[bot\]$/, "-bot")}@users.noreply.github.com`;
   }
 
   private commitLink(commitRepo: string, sha: string): { commit_id: string; commit_url: string } {
