@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { aConfig } from "../../__fixtures__/core.js";
 import type { Config } from "../../src/core/config.js";
-import { selectDispatches, type PolicyInput, type Selection } from "../../src/core/policy.js";
+import { rolesToResolve, selectDispatches, type PolicyInput, type Selection } from "../../src/core/policy.js";
 import { comparePriority, refKey } from "../../src/core/refs.js";
 import { ROLES, type Actor, type Blocker, type IssueRef, type ReadyIssue } from "../../src/core/types.js";
 
@@ -272,6 +272,123 @@ describe("selectDispatches, on random worlds", () => {
         const first = run(input);
         const claimed = first.dispatch.map((d) => ({ repo: d.issue.repo, number: d.issue.number }));
         expect(run({ ...input, inFlight: [...input.inFlight, ...claimed] }).dispatch).toEqual([]);
+      }),
+    );
+  });
+});
+
+// --- role lookups -------------------------------------------------------------
+
+/** The same world with each actor replaced by `f(actor, issue, slot)` (slot 0: labeller, 1: editor). */
+function mapActors(input: PolicyInput, f: (actor: Actor, issue: ReadyIssue, slot: 0 | 1) => Actor): PolicyInput {
+  return {
+    ...input,
+    ready: input.ready.map((issue) => ({
+      ...issue,
+      readyLabeledBy: issue.readyLabeledBy && f(issue.readyLabeledBy, issue, 0),
+      lastEditedBy: issue.lastEditedBy && f(issue.lastEditedBy, issue, 1),
+    })),
+  };
+}
+
+const roleKey = (repo: string, login: string) => `${lower(repo)} ${lower(login)}`;
+const hidden = (actor: Actor): Actor => ({ ...actor, role: "unknown" });
+
+/** What the selection decided, without the actors' roles (which differ between the worlds compared). */
+const outcome = (result: Selection) => ({
+  dispatch: result.dispatch.map((d) => [refKey(d.issue), d.attempt]),
+  skipped: result.skipped.map((s) => [refKey(s.issue), s.reason.code]),
+});
+
+/** Editors, mostly people who never applied a label: their role is asked for only because of the edit. */
+const editor: fc.Arbitrary<Actor> = fc.record({
+  login: fc.constantFrom("erin", "Erin", "frank", "mallory", "alice", "ci[bot]"),
+  isBot: mostly(fc.constant(false), fc.boolean()),
+  role: fc.constantFrom(...ROLES, "unknown" as const),
+});
+
+interface TickView {
+  /** The world with every actor's real role. */
+  truth: PolicyInput;
+  /** Index 2i: whether the tick knew issue i's labeller's role before any lookup; 2i + 1: its editor's. */
+  known: boolean[];
+}
+
+/**
+ * A world in which most issues were edited (so the editor's role often
+ * matters), and which roles the tick knew before any lookup: often none.
+ */
+const tickView: fc.Arbitrary<TickView> = world.chain((input) => {
+  const n = input.ready.length;
+  const edit = fc.option(fc.tuple(instant, fc.option(editor, { freq: 5 })), { freq: 4 });
+  return fc.record({
+    truth: fc.array(edit, { minLength: n, maxLength: n }).map((edits) => ({
+      ...input,
+      ready: input.ready.map((issue, i) => {
+        const e = edits[i];
+        return e === null || e === undefined ? issue : { ...issue, lastEditedAt: e[0], lastEditedBy: e[1] };
+      }),
+    })),
+    known: mostly(fc.constant<boolean[]>([]), fc.array(fc.boolean(), { minLength: 2 * n, maxLength: 2 * n })),
+  });
+});
+
+/** The world as the tick sees it: roles it knew, or was told by `asked` lookups; every other role unknown. */
+function asSeen({ truth, known }: TickView, asked: ReadonlySet<string> = new Set()): PolicyInput {
+  const index = new Map(truth.ready.map((issue, i) => [issue, i]));
+  return mapActors(truth, (actor, issue, slot) =>
+    (known[2 * (index.get(issue) ?? 0) + slot] ?? false) || asked.has(roleKey(issue.repo, actor.login))
+      ? actor
+      : hidden(actor),
+  );
+}
+
+describe("rolesToResolve, on random worlds", () => {
+  it("roles it does not ask for never change the outcome: left unknown, the selection is the same", () => {
+    fc.assert(
+      fc.property(tickView, (view) => {
+        const asked = new Set(rolesToResolve(asSeen(view)).map((pair) => roleKey(pair.repo, pair.login)));
+        expect(outcome(run(asSeen(view, asked)))).toEqual(outcome(run(view.truth)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("asks only while armed, only about actors of issues in repos with room before the tick, each pair once", () => {
+    fc.assert(
+      fc.property(tickView, (view) => {
+        const input = asSeen(view);
+        const all = holders(input);
+        const pairs = rolesToResolve(input);
+        if (input.config.killSwitch !== "off") expect(pairs).toEqual([]);
+        expect(new Set(pairs.map((pair) => roleKey(pair.repo, pair.login))).size).toBe(pairs.length);
+        for (const pair of pairs) {
+          const source = input.ready.find(
+            (issue) =>
+              lower(issue.repo) === lower(pair.repo) &&
+              [issue.readyLabeledBy, issue.lastEditedBy].some(
+                (who) => who !== null && lower(who.login) === lower(pair.login) && who.role === "unknown",
+              ),
+          );
+          expect(source).toBeDefined();
+          expect(ALLOWLIST).toContain(lower(pair.repo));
+          expect(holdersIn(all, pair.repo)).toBeLessThan(input.config.limits.maxPerRepo);
+        }
+      }),
+    );
+  });
+
+  it("does not depend on the order of its inputs", () => {
+    const shuffled = world.chain((input) =>
+      fc.record({
+        input: fc.constant(input),
+        ready: fc.shuffledSubarray([...input.ready], { minLength: input.ready.length }),
+        inFlight: fc.shuffledSubarray([...input.inFlight], { minLength: input.inFlight.length }),
+      }),
+    );
+    fc.assert(
+      fc.property(shuffled, ({ input, ready, inFlight }) => {
+        expect(rolesToResolve({ ...input, ready, inFlight })).toEqual(rolesToResolve(input));
       }),
     );
   });

@@ -15,11 +15,12 @@ import {
   SKIP_CODES,
   awaitingNativeBlockerCheck,
   describeSkip,
+  rolesToResolve,
   selectDispatches,
   type Selection,
   type SkipReason,
 } from "../../src/core/policy.js";
-import type { IssueRef, ReadyIssue } from "../../src/core/types.js";
+import type { Actor, IssueRef, ReadyIssue } from "../../src/core/types.js";
 
 interface Setup {
   inFlight?: IssueRef[];
@@ -468,7 +469,7 @@ describe("priority", () => {
 });
 
 describe("gate order", () => {
-  it("is kill switch, drain, allowlist, duplicate, running, handed back, trust, content, runs, blockers, capacity", () => {
+  it("is switch, drain, allowlist, duplicate, running, handed back, busy repo, trust, content, runs, blockers, this tick's capacity", () => {
     expect(SKIP_CODES).toEqual([
       "kill-switch",
       "draining",
@@ -476,14 +477,30 @@ describe("gate order", () => {
       "duplicate",
       "already-running",
       "handed-to-human",
+      "repo-busy",
       "untrusted-labeler",
       "edited-after-approval",
       "max-runs-reached",
       "blocked",
-      "repo-busy",
       "outranked",
       "max-in-flight",
     ]);
+  });
+
+  it("a repo full before this tick is judged before trust, so its issues need no role lookup", () => {
+    const unknownLabeler = aReadyIssue({ readyLabeledBy: anActor({ login: "mallory", role: "unknown" }) });
+    expect(verdict(unknownLabeler, { inFlight: [aRef(9)] })).toEqual({
+      code: "repo-busy",
+      repo: REPO,
+      holders: [aRef(9)],
+      limit: 1,
+    });
+  });
+
+  it("a repo filled by this tick's dispatches is judged after trust: an untrusted issue there is untrusted", () => {
+    const first = aReadyIssue({ number: 1 });
+    const untrustedSecond = aReadyIssue({ number: 2, readyLabeledBy: anActor({ login: "mallory", role: "read" }) });
+    expect(verdictIn(select([first, untrustedSecond]), untrustedSecond)).toMatchObject({ code: "untrusted-labeler" });
   });
 
   const untrusted = { readyLabeledBy: anActor({ login: "mallory", role: "read" }) };
@@ -500,10 +517,191 @@ describe("gate order", () => {
     expect(verdict(aReadyIssue(overrides))).toMatchObject({ code });
   });
 
-  it("blocked and in a busy repo: blocked", () => {
-    expect(verdict(aReadyIssue({ blockers: [aBlocker(7)] }), { inFlight: [aRef(9)] })).toMatchObject({
-      code: "blocked",
+  it.each<[string, Partial<ReadyIssue>, SkipReason["code"]]>([
+    ["handed back and in a busy repo", { labels: ["frozen"] }, "handed-to-human"],
+    ["in a busy repo and untrusted", untrusted, "repo-busy"],
+    ["in a busy repo and edited", edited, "repo-busy"],
+    ["in a busy repo and out of runs", { previousAttempts: 3 }, "repo-busy"],
+    ["in a busy repo and blocked", { blockers: [aBlocker(7)] }, "repo-busy"],
+  ])("%s (the repo full before this tick): the earlier gate's reason", (_what, overrides, code) => {
+    expect(verdict(aReadyIssue(overrides), { inFlight: [aRef(9)] })).toMatchObject({ code });
+  });
+});
+
+describe("roles to resolve", () => {
+  const unknown = (login: string, overrides: Partial<Actor> = {}) => anActor({ login, role: "unknown", ...overrides });
+  const needs = (ready: ReadyIssue[], { inFlight = [], config = aConfig() }: Setup = {}) =>
+    rolesToResolve({ ready, inFlight, config });
+  /** Labelled by alice and edited after the label by bob, neither role known yet. */
+  const unvetted = (overrides: Partial<ReadyIssue> = {}) =>
+    aReadyIssue({ readyLabeledBy: unknown("alice"), lastEditedAt: LATER, lastEditedBy: unknown("bob"), ...overrides });
+
+  it("asks for the labeller and the post-label editor of an issue in a free repo", () => {
+    expect(needs([unvetted()])).toEqual([
+      { repo: REPO, login: "alice" },
+      { repo: REPO, login: "bob" },
+    ]);
+  });
+
+  it("asks once per (repo, login), comparing both case-insensitively and keeping the first spelling", () => {
+    const issues = [
+      unvetted({ number: 1, labels: ["P0"], readyLabeledBy: unknown("Alice"), lastEditedBy: unknown("ALICE") }),
+      unvetted({ number: 2, repo: "ACME/API", lastEditedBy: unknown("alice") }),
+      unvetted({ number: 3, repo: OTHER_REPO, lastEditedAt: null, lastEditedBy: null }),
+    ];
+    expect(needs(issues)).toEqual([
+      { repo: REPO, login: "Alice" },
+      { repo: OTHER_REPO, login: "alice" },
+    ]);
+  });
+
+  it("asks for every issue in a free repo, not only the most urgent: if that one is untrusted, the next takes the slot", () => {
+    const issues = [
+      aReadyIssue({ number: 1, readyLabeledBy: unknown("carol") }),
+      aReadyIssue({ number: 2, readyLabeledBy: unknown("dave") }),
+    ];
+    expect(needs(issues).map((pair) => pair.login)).toEqual(["carol", "dave"]);
+  });
+
+  it("is sorted by repo, then login, whatever the input order", () => {
+    const issues = [
+      unvetted({ number: 1, repo: OTHER_REPO, readyLabeledBy: unknown("zed") }),
+      unvetted({ number: 2, readyLabeledBy: unknown("yan") }),
+      unvetted({ number: 3, labels: ["P0"], readyLabeledBy: unknown("xia") }),
+    ];
+    const expected = [
+      { repo: REPO, login: "bob" },
+      { repo: REPO, login: "xia" },
+      { repo: REPO, login: "yan" },
+      { repo: OTHER_REPO, login: "bob" },
+      { repo: OTHER_REPO, login: "zed" },
+    ];
+    expect(needs(issues)).toEqual(expected);
+    expect(needs([...issues].reverse())).toEqual(expected);
+  });
+
+  it.each(["on", "drain"])("asks for nothing when the kill switch is %s", (killSwitch) => {
+    expect(needs([unvetted()], { config: aConfig({ "kill-switch": killSwitch }) })).toEqual([]);
+  });
+
+  it("asks for nothing in a fleet of 50 busy repos with 20 ready issues each", () => {
+    const repos = Array.from({ length: 50 }, (_, r) => `fleet/repo-${String(r).padStart(2, "0")}`);
+    const config = aConfig({ allowlist: repos.join("\n") });
+    const inFlight = repos.map((repo) => aRef(100, repo));
+    const ready = repos.flatMap((repo, r) =>
+      Array.from({ length: 20 }, (_, i) =>
+        unvetted({
+          repo,
+          number: i + 1,
+          readyLabeledBy: unknown(`labeller-${r}-${i}`),
+          lastEditedBy: unknown(`editor-${r}-${i}`),
+        }),
+      ),
+    );
+    expect(needs(ready, { config, inFlight })).toEqual([]);
+    const result = select(ready, { config, inFlight });
+    expect(result.dispatch).toEqual([]);
+    expect(new Set(result.skipped.map((s) => s.reason.code))).toEqual(new Set(["repo-busy"]));
+
+    // Free one repo: the lookups are that repo's, and nothing else.
+    const oneFree = inFlight.filter((ref) => ref.repo !== "fleet/repo-07");
+    const pairs = needs(ready, { config, inFlight: oneFree });
+    expect(pairs).toHaveLength(40);
+    expect(new Set(pairs.map((pair) => pair.repo))).toEqual(new Set(["fleet/repo-07"]));
+  });
+
+  it("asks for nothing in a repo already at max-per-repo, but does in one with room left", () => {
+    const config = aConfig({ "max-per-repo": "2" });
+    expect(needs([unvetted()], { config, inFlight: [aRef(9), aRef(8)] })).toEqual([]);
+    expect(needs([unvetted()], { config, inFlight: [aRef(9)] })).toHaveLength(2);
+  });
+
+  it.each<[string, Partial<ReadyIssue>, IssueRef[]]>([
+    ["handed back", { labels: ["ready-for-agent", "ready-for-human"] }, []],
+    ["frozen", { labels: ["ready-for-agent", "frozen"] }, []],
+    ["already running (its label)", { labels: ["ready-for-agent", "agent-in-progress"] }, []],
+    ["already running (the lock list)", {}, [aRef(1, OTHER_REPO), aRef(1)]],
+    ["not allowlisted", { repo: "evil/repo" }, []],
+  ])("asks for nothing for an issue that is %s", (_what, overrides, inFlight) => {
+    const config = aConfig({ "max-per-repo": "3" });
+    expect(needs([unvetted(overrides)], { config, inFlight })).toEqual([]);
+  });
+
+  it("asks for nothing for an issue listed twice", () => {
+    expect(needs([unvetted(), unvetted({ repo: "Acme/API" })])).toEqual([]);
+  });
+
+  it("asks for issues that fail a later gate too: trust comes first in their reason", () => {
+    const issues = [
+      unvetted({ number: 1, blockers: [aBlocker(7)], lastEditedAt: null }),
+      unvetted({ number: 2, previousAttempts: 3, readyLabeledBy: unknown("carol"), lastEditedAt: null }),
+    ];
+    expect(needs(issues).map((pair) => pair.login)).toEqual(["alice", "carol"]);
+  });
+
+  it("does not ask about users listed in trusted-users, comparing logins case-insensitively", () => {
+    const config = aConfig({ "trusted-users": "Alice, BOB" });
+    expect(needs([unvetted()], { config })).toEqual([]);
+  });
+
+  it.each<[string, Actor]>([
+    ["flagged as a bot", unknown("ci-helper", { isBot: true })],
+    ["named as a bot", unknown("helper[bot]")],
+  ])("does not ask about a bot (%s): it is untrusted unless listed", (_how, bot) => {
+    expect(
+      needs([unvetted({ readyLabeledBy: anActor({ login: "alice", role: "unknown" }), lastEditedBy: bot })]),
+    ).toEqual([{ repo: REPO, login: "alice" }]);
+    expect(needs([unvetted({ readyLabeledBy: bot, lastEditedAt: null })])).toEqual([]);
+  });
+
+  it("does not ask about an actor whose role is already known", () => {
+    const known = unvetted({
+      readyLabeledBy: anActor({ login: "alice", role: "write" }),
+      lastEditedBy: unknown("bob"),
     });
+    expect(needs([known])).toEqual([{ repo: REPO, login: "bob" }]);
+  });
+
+  it.each([
+    ["before", EARLIER],
+    ["at the same instant as", LABELED_AT],
+  ])("needs no editor's role for an edit made %s the label", (_when, editedAt) => {
+    expect(needs([unvetted({ lastEditedAt: editedAt })])).toEqual([{ repo: REPO, login: "alice" }]);
+  });
+
+  it("needs the editor's role when the label time is unknown: the edit counts as after it", () => {
+    expect(needs([unvetted({ readyLabeledAt: null, lastEditedAt: EARLIER })])).toHaveLength(2);
+  });
+
+  it("asks nothing for an edit by an account that cannot be named (untrusted anyway)", () => {
+    expect(needs([unvetted({ lastEditedBy: null })])).toEqual([{ repo: REPO, login: "alice" }]);
+  });
+
+  it.each<[string, Actor | null]>([
+    ["nobody can be named", null],
+    ["a bot", aBot("renovate[bot]", { role: "unknown" })],
+    ["someone whose known role is too low", anActor({ login: "mallory", role: "read" })],
+  ])("needs no editor's role when the labeller is already untrusted (%s)", (_who, labeler) => {
+    expect(needs([unvetted({ readyLabeledBy: labeler })])).toEqual([]);
+  });
+
+  it("still asks for the editor when the labeller is trusted without a lookup", () => {
+    const known = anActor({ login: "alice", role: "admin" });
+    const listed = unknown("carol");
+    const config = aConfig({ "trusted-users": "carol" });
+    expect(needs([unvetted({ readyLabeledBy: known })])).toEqual([{ repo: REPO, login: "bob" }]);
+    expect(needs([unvetted({ readyLabeledBy: listed })], { config })).toEqual([{ repo: REPO, login: "bob" }]);
+  });
+
+  it("filled in, the roles it asks for decide the issue; one left unknown is untrusted (fail-closed)", () => {
+    const fill = (issue: ReadyIssue, role: Actor["role"]): ReadyIssue => ({
+      ...issue,
+      readyLabeledBy: issue.readyLabeledBy && { ...issue.readyLabeledBy, role },
+      lastEditedBy: issue.lastEditedBy && { ...issue.lastEditedBy, role },
+    });
+    const issue = unvetted();
+    expect(verdict(fill(issue, "write"))).toBe("dispatched");
+    expect(verdict(issue)).toMatchObject({ code: "untrusted-labeler", role: "unknown" });
   });
 });
 

@@ -1,9 +1,10 @@
 // policy: the poll tick's one decision. Given the ready set, the lock (every
 // open issue carrying the in-progress label) and the config, it says which
 // issues to dispatch now and, for every other one, the single reason why not.
-// Owns the order of the gates (DESIGN §6), the trust rule and the capacity
-// arithmetic. Never performs I/O, never reads a clock, never mutates its
-// inputs, and its answer does not depend on the order they arrive in.
+// Owns the order of the gates (DESIGN §6), the trust rule, the capacity
+// arithmetic, and which actors' roles are worth a lookup (rolesToResolve).
+// Never performs I/O, never reads a clock, never mutates its inputs, and its
+// answer does not depend on the order they arrive in.
 
 import type { Config } from "./config.js";
 import { comparePriority, formatRef, refKey, sameRepo } from "./refs.js";
@@ -73,13 +74,21 @@ export type SkipReason =
 /**
  * The gates in the order they are applied. The switch comes first so that,
  * when it is on or draining, every issue gets that reason and nothing else is
- * looked at. Then facts about the issue's standing, most fundamental first: is
- * it ours to run at all (allowlist, a single listing), is it already running
- * or handed to a human (states the loop itself set), was it approved by
- * someone trusted and is its text still what they approved. Then the run
- * budget, and only then the conditions that clear by themselves: blockers,
- * and last capacity, which depends on which other issues got this far.
- * Reasons a human must act on thus show before reasons that just need time.
+ * looked at. Then facts about the issue's standing that the tick already
+ * holds, most fundamental first: is it ours to run at all (allowlist, a single
+ * listing), is it already running or handed to a human (states the loop
+ * itself set), and is its repo already full with runs from before this tick.
+ *
+ * That last gate comes before trust on purpose. Trust needs the labeller's
+ * role, one REST call per (repo, login), and the tick looks roles up only for
+ * issues that pass every gate before trust (rolesToResolve): so the calls grow
+ * with the repos that can take work, not with the ready set, and a fleet whose
+ * repos are all busy needs none. A full repo's issues say `repo-busy` until it
+ * frees; then their trust is judged.
+ *
+ * Then approval: was the label applied by someone trusted, and is the text
+ * still what they approved. Then the run budget, the blockers, and last the
+ * capacity left this tick, which depends on which other issues got this far.
  */
 export const SKIP_CODES = [
   "kill-switch",
@@ -88,11 +97,11 @@ export const SKIP_CODES = [
   "duplicate",
   "already-running",
   "handed-to-human",
+  "repo-busy",
   "untrusted-labeler",
   "edited-after-approval",
   "max-runs-reached",
   "blocked",
-  "repo-busy",
   "outranked",
   "max-in-flight",
 ] as const satisfies readonly SkipReason["code"][];
@@ -118,7 +127,7 @@ export function selectDispatches(input: PolicyInput): Selection {
   const skipped: Skip[] = [];
   const candidates: ReadyIssue[] = [];
   for (const issue of ranked) {
-    const reason = issueGate(issue, config, lock, copies.get(refKey(issue)) ?? 0);
+    const reason = standingGate(issue, config, lock, copies.get(refKey(issue)) ?? 0) ?? approvalGate(issue, config);
     if (reason === null) candidates.push(issue);
     else skipped.push({ issue, reason });
   }
@@ -131,15 +140,14 @@ export function selectDispatches(input: PolicyInput): Selection {
   let inFlight = lock.total;
   for (const issue of candidates) {
     const repo = issue.repo.toLowerCase();
-    const holders = lock.byRepo.get(repo) ?? [];
+    const holders = lock.byRepo.get(repo)?.length ?? 0;
     const taken = takenThisTick.get(repo) ?? [];
+    // The standing gate let through only repos with room before this tick,
+    // so a repo full now was filled this tick, by `last`.
     const last = taken.at(-1);
     let reason: SkipReason | null = null;
-    if (holders.length + taken.length >= maxPerRepo) {
-      reason =
-        last === undefined
-          ? { code: "repo-busy", repo: issue.repo, holders: holders.map(copyRef), limit: maxPerRepo }
-          : { code: "outranked", by: copyRef(last) };
+    if (last !== undefined && holders + taken.length >= maxPerRepo) {
+      reason = { code: "outranked", by: copyRef(last) };
     } else if (inFlight >= maxInFlight) {
       reason = { code: "max-in-flight", inFlight, limit: maxInFlight };
     }
@@ -168,6 +176,51 @@ export function awaitingNativeBlockerCheck(selection: Selection, checked: Readon
 }
 
 /**
+ * The (repo, login) pairs whose role the trust gates need this tick: the
+ * ready-label applier and the post-label editor of every issue that passes
+ * every gate before `untrusted-labeler` (so none in a repo that is already
+ * full, none while the switch is on or draining). Skipped, because their role
+ * cannot change the outcome: actors `isTrusted` settles without a role
+ * (listed in trusted-users), bots (untrusted unless listed), actors whose role
+ * is already known (anything but `unknown`), an edit at or before the label
+ * (it needs no approval), and the editor of an issue whose labeller is
+ * already known to be untrusted (it stops at the trust gate either way).
+ *
+ * Repo and login are compared case-insensitively; each pair is listed once,
+ * with its first spelling in priority order, and the list is sorted by repo,
+ * then login, so it does not depend on the order of the inputs.
+ *
+ * The poll tick looks these up, fills in `Actor.role` on every actor with
+ * that (repo, login), then calls selectDispatches. An actor left `unknown`
+ * (not looked up, or the lookup failed) is untrusted: fail-closed.
+ */
+export function rolesToResolve(input: PolicyInput): { repo: RepoSlug; login: string }[] {
+  const { config } = input;
+  if (haltReason(config.killSwitch) !== null) return [];
+
+  const { trust } = config;
+  const lock = readLock(input.ready, input.inFlight, config.labels.inProgress);
+  const copies = countBy(input.ready, refKey);
+  const wanted = new Map<string, { repo: RepoSlug; login: string }>();
+  const want = (repo: RepoSlug, actor: Actor | null) => {
+    if (actor === null || !needsRole(actor, trust)) return;
+    // A space cannot occur in a repo slug or a login, so the key is unambiguous and sorts by repo first.
+    const key = `${repo.toLowerCase()} ${actor.login.toLowerCase()}`;
+    if (!wanted.has(key)) wanted.set(key, { repo, login: actor.login });
+  };
+
+  for (const issue of [...input.ready].sort(comparePriority)) {
+    if (standingGate(issue, config, lock, copies.get(refKey(issue)) ?? 0) !== null) continue;
+    const labeler = issue.readyLabeledBy;
+    want(issue.repo, labeler);
+    const labelerUntrusted = labeler === null || (!needsRole(labeler, trust) && !isTrusted(labeler, trust));
+    if (!labelerUntrusted && editedAfterLabel(issue)) want(issue.repo, issue.lastEditedBy);
+  }
+
+  return [...wanted.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, pair]) => pair);
+}
+
+/**
  * Whether an actor's word counts: for the ready label, and for edits and
  * comments made after it. Listed users are trusted whatever their role; bots
  * only when listed; everyone else needs at least the minimum role. Unknown or
@@ -175,10 +228,19 @@ export function awaitingNativeBlockerCheck(selection: Selection, checked: Readon
  */
 export function isTrusted(actor: Actor | null, trust: Config["trust"]): boolean {
   if (actor === null) return false;
-  const login = actor.login.toLowerCase();
-  if (trust.trustedUsers.some((user) => user.toLowerCase() === login)) return true;
+  if (isListed(actor, trust)) return true;
   if (isBot(actor) || actor.role === "unknown") return false;
   return ROLES.indexOf(actor.role) >= ROLES.indexOf(trust.minLabelerRole);
+}
+
+/** Only an unlisted, non-bot actor of unknown role is trusted or not depending on a role lookup. */
+function needsRole(actor: Actor, trust: Config["trust"]): boolean {
+  return actor.role === "unknown" && !isListed(actor, trust) && !isBot(actor);
+}
+
+function isListed(actor: Actor, trust: Config["trust"]): boolean {
+  const login = actor.login.toLowerCase();
+  return trust.trustedUsers.some((user) => user.toLowerCase() === login);
 }
 
 // An adapter that forgets to set isBot must not make a bot trusted.
@@ -227,9 +289,13 @@ function readLock(ready: readonly ReadyIssue[], inFlight: readonly IssueRef[], i
   return { byRepo, keys, total: keys.size };
 }
 
-/** The first per-issue gate the issue fails, or null when only capacity stands between it and a dispatch. */
-function issueGate(issue: ReadyIssue, config: PolicyConfig, lock: Lock, copies: number): SkipReason | null {
-  const { labels, trust, limits } = config;
+/**
+ * The first gate before trust that the issue fails, or null when it reaches
+ * the trust gate. Needs nothing the tick has to look up: rolesToResolve asks
+ * for roles only for the issues this lets through.
+ */
+function standingGate(issue: ReadyIssue, config: PolicyConfig, lock: Lock, copies: number): SkipReason | null {
+  const { labels, limits } = config;
   if (!config.allowlist.some((repo) => sameRepo(repo, issue.repo))) {
     return { code: "not-allowlisted", repo: issue.repo };
   }
@@ -240,6 +306,17 @@ function issueGate(issue: ReadyIssue, config: PolicyConfig, lock: Lock, copies: 
   const handBack = [labels.frozen, labels.human].find((label) => hasLabel(issue, label));
   if (handBack !== undefined) return { code: "handed-to-human", label: handBack };
 
+  // Full before this tick; room taken by this tick's dispatches is `outranked`, decided later.
+  const holders = lock.byRepo.get(issue.repo.toLowerCase()) ?? [];
+  if (holders.length >= limits.maxPerRepo) {
+    return { code: "repo-busy", repo: issue.repo, holders: holders.map(copyRef), limit: limits.maxPerRepo };
+  }
+  return null;
+}
+
+/** The first gate from trust to blockers that the issue fails, or null when only capacity stands before a dispatch. */
+function approvalGate(issue: ReadyIssue, config: PolicyConfig): SkipReason | null {
+  const { trust, limits } = config;
   const labeler = issue.readyLabeledBy;
   if (!isTrusted(labeler, trust)) {
     return {
@@ -251,13 +328,12 @@ function issueGate(issue: ReadyIssue, config: PolicyConfig, lock: Lock, copies: 
     };
   }
 
-  const { lastEditedAt, readyLabeledAt } = issue;
-  if (lastEditedAt !== null && !isTrusted(issue.lastEditedBy, trust) && !editedBefore(lastEditedAt, readyLabeledAt)) {
+  if (issue.lastEditedAt !== null && editedAfterLabel(issue) && !isTrusted(issue.lastEditedBy, trust)) {
     return {
       code: "edited-after-approval",
       editor: issue.lastEditedBy?.login ?? null,
-      editedAt: lastEditedAt,
-      labeledAt: readyLabeledAt,
+      editedAt: issue.lastEditedAt,
+      labeledAt: issue.readyLabeledAt,
     };
   }
 
@@ -276,12 +352,15 @@ function issueGate(issue: ReadyIssue, config: PolicyConfig, lock: Lock, copies: 
 }
 
 /**
- * True only when the edit is provably at or before the label. An unknown
- * label time or a time that does not parse cannot prove it: fail closed.
+ * Whether the title or body was edited after the ready label, so the edit
+ * needs a trusted editor. False when there was no edit, or it is provably at
+ * or before the label: an unknown label time or a time that does not parse
+ * cannot prove it, so it counts as after (fail closed).
  */
-function editedBefore(editedAt: Instant, labeledAt: Instant | null): boolean {
-  if (labeledAt === null) return false;
-  return Date.parse(editedAt) <= Date.parse(labeledAt); // NaN compares false
+function editedAfterLabel({ lastEditedAt, readyLabeledAt }: ReadyIssue): boolean {
+  if (lastEditedAt === null) return false;
+  if (readyLabeledAt === null) return true;
+  return !(Date.parse(lastEditedAt) <= Date.parse(readyLabeledAt)); // NaN compares false
 }
 
 // GitHub label names are unique regardless of case.
