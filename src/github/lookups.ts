@@ -55,12 +55,14 @@ export async function readBlockerStates(
   const states = new Map<string, BlockerState>();
   const unique = [...new Map(refs.map((r) => [blockerKey(r), r])).values()];
   for (const batch of chunk(unique, REFS_PER_QUERY)) {
-    const result = await runBatchQuery<{ issueOrPullRequest: { __typename: string; state: string } | null }>(client, {
+    const result = await runBatchQuery<{
+      issueOrPullRequest: { __typename: string; issueState?: string; prState?: string } | null;
+    }>(client, {
       name: "AfkBlockers",
       declare: [],
       shared: {},
       selection: (repo) =>
-        `issueOrPullRequest(number: $number_${repo.alias}) { __typename ... on Issue { state } ... on PullRequest { state } }`,
+        `issueOrPullRequest(number: $number_${repo.alias}) { __typename ... on Issue { issueState: state } ... on PullRequest { prState: state } }`,
       fragments: "",
       repos: batch.map((ref, i) => {
         const [owner = "", name = ""] = ref.repo.split("/");
@@ -69,7 +71,8 @@ export async function readBlockerStates(
       perRepoDeclare: (repo) => [`$number_${repo.alias}: Int!`],
     });
     batch.forEach((ref, i) => {
-      const state = result.byAlias.get(`b${i}`)?.issueOrPullRequest?.state;
+      const found = result.byAlias.get(`b${i}`)?.issueOrPullRequest;
+      const state = found?.issueState ?? found?.prState;
       // A merged pull request is as done as a closed issue.
       states.set(
         blockerKey(ref),

@@ -1,0 +1,126 @@
+// Pushed-commit facts and the CI verdict over real HTTP against the emulator.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { judgeCommit } from "../../src/ci/verdict.js";
+import { createGitHubClient, type GitHubClient } from "../../src/github/client.js";
+import { readCommitFacts } from "../../src/github/commits.js";
+import { startGitHubEmulator, type GitHubEmulator } from "../../src/sandbox/github/server.js";
+import { GitHubStore } from "../../src/sandbox/github/store.js";
+
+const T0 = new Date("2026-03-02T09:00:00Z");
+const SINCE = "2026-03-02T08:00:00Z";
+let store: GitHubStore;
+let emulator: GitHubEmulator;
+let client: GitHubClient;
+
+beforeEach(async () => {
+  let now = T0.getTime();
+  store = new GitHubStore({ now: () => new Date((now += 1000)) });
+  store.addToken("app-token", { login: "afk-app[bot]", reach: "all" });
+  store.createRepo({ owner: "acme", name: "api" });
+  emulator = await startGitHubEmulator({ store });
+  client = createGitHubClient({ token: "app-token", apiUrl: emulator.url, pacing: "none", retryUnitMs: 1 });
+});
+afterEach(() => emulator.stop());
+
+async function judge(sha: string, options: { environment?: string; ownRun?: number } = {}) {
+  const [facts] = await readCommitFacts(
+    client,
+    [{ repo: "acme/api", shas: [sha], since: SINCE }],
+    options.environment ?? null,
+  );
+  const commit = facts?.commits[0];
+  if (!facts || !commit) throw new Error("no answer");
+  return judgeCommit({
+    repo: "acme/api",
+    commit,
+    deployments: facts.deployments,
+    rollout: null,
+    ownWorkflowRunId: options.ownRun ?? null,
+  });
+}
+
+describe("the pushed commit", () => {
+  it("is on the default branch only when the branch history has it", async () => {
+    const onMain = store.pushCommit("acme/api", "Fix\n\nRefs #1", "agent");
+    store.createBranch("acme/api", "side", onMain.sha);
+    const onSide = store.pushCommit("acme/api", "Side\n\nRefs #1", "agent", { branch: "side" });
+    const [facts] = await readCommitFacts(
+      client,
+      [{ repo: "acme/api", shas: [onMain.sha, onSide.sha], since: SINCE }],
+      null,
+    );
+    expect(facts?.commits.map((c) => [c.sha, c.onDefaultBranch])).toEqual([
+      [onMain.sha, true],
+      [onSide.sha, false],
+    ]);
+  });
+});
+
+describe("the CI verdict", () => {
+  it("is none when nothing reported on the commit", async () => {
+    const sha = store.pushCommit("acme/api", "Fix", "agent").sha;
+    expect((await judge(sha)).verdict.state).toBe("none");
+  });
+
+  it("is pending while a check runs", async () => {
+    const sha = store.pushCommit("acme/api", "Fix", "agent").sha;
+    store.addCheckRun("acme/api", { headSha: sha, name: "test", status: "in_progress" });
+    expect((await judge(sha)).verdict.state).toBe("pending");
+  });
+
+  it("is red with the failing checks and their links, from check runs and legacy statuses", async () => {
+    const sha = store.pushCommit("acme/api", "Fix", "agent").sha;
+    store.addCheckRun("acme/api", {
+      headSha: sha,
+      name: "test",
+      conclusion: "failure",
+      detailsUrl: "https://ci.example/1",
+    });
+    store.addStatus("acme/api", { sha, state: "failure", context: "lint" });
+    store.addCheckRun("acme/api", { headSha: sha, name: "build", conclusion: "success" });
+    const { verdict } = await judge(sha);
+    expect(verdict.state).toBe("red");
+    expect(verdict.signature).toBe("lint, test");
+    expect(verdict.failing).toContainEqual({ name: "test", url: "https://ci.example/1" });
+  });
+
+  it("is green when everything succeeded", async () => {
+    const sha = store.pushCommit("acme/api", "Fix", "agent").sha;
+    store.addCheckRun("acme/api", { headSha: sha, name: "test", conclusion: "success" });
+    store.addStatus("acme/api", { sha, state: "success", context: "lint" });
+    expect((await judge(sha)).verdict.state).toBe("green");
+  });
+
+  it("leaves out the loop's own workflow run, which would otherwise stay pending forever", async () => {
+    const sha = store.pushCommit("acme/api", "Fix", "agent").sha;
+    store.addCheckRun("acme/api", { headSha: sha, name: "test", conclusion: "success" });
+    store.addCheckRun("acme/api", { headSha: sha, name: "afk-loop tick", status: "in_progress", workflowRunId: 777 });
+    expect((await judge(sha)).verdict.state).toBe("pending");
+    expect((await judge(sha, { ownRun: 777 })).verdict.state).toBe("green");
+  });
+
+  it("waits on the deploy stage, then fails on a failed deployment", async () => {
+    const sha = store.pushCommit("acme/api", "Fix", "agent").sha;
+    store.addCheckRun("acme/api", { headSha: sha, name: "test", conclusion: "success" });
+    expect((await judge(sha, { environment: "production" })).verdict).toMatchObject({ state: "none", stage: "deploy" });
+    const deployment = store.createDeployment("acme/api", { sha, environment: "production" });
+    store.addDeploymentStatus("acme/api", deployment.id, { state: "failure" });
+    expect((await judge(sha, { environment: "production" })).verdict).toMatchObject({ state: "red", stage: "deploy" });
+  });
+
+  it("says when the parent commit was already red on the same checks", async () => {
+    const parent = store.pushCommit("acme/api", "Broke it", "human").sha;
+    store.addCheckRun("acme/api", { headSha: parent, name: "test", conclusion: "failure" });
+    const sha = store.pushCommit("acme/api", "Fix\n\nRefs #1", "agent").sha;
+    store.addCheckRun("acme/api", { headSha: sha, name: "test", conclusion: "failure" });
+    expect((await judge(sha)).parentAlreadyRed).toBe(true);
+  });
+
+  it("reads every run's commits for a repo in one request", async () => {
+    const a = store.pushCommit("acme/api", "A", "agent").sha;
+    const b = store.pushCommit("acme/api", "B", "agent").sha;
+    const before = client.counts.graphql;
+    await readCommitFacts(client, [{ repo: "acme/api", shas: [a, b], since: SINCE }], "production");
+    expect(client.counts.graphql - before).toBe(1);
+  });
+});
