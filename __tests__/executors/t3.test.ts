@@ -1,0 +1,171 @@
+// The T3 executor against the T3 emulator, over real HTTP.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseConfig, type T3Settings } from "../../src/core/config.js";
+import { ExecutorError } from "../../src/executors/executor.js";
+import { T3Executor, threadIdFor } from "../../src/executors/t3.js";
+import { VirtualClock } from "../../src/sandbox/clock.js";
+import { startT3Emulator, type T3Emulator } from "../../src/sandbox/t3/server.js";
+
+const TOKEN = "t3-secret-token-value";
+let clock: VirtualClock;
+let t3: T3Emulator;
+
+function settings(token = TOKEN): T3Settings {
+  const config = parseConfig({ "kill-switch": "off", "github-token": "x", "t3-url": t3.url, "t3-token": token });
+  if (config.executor.kind !== "t3") throw new Error("expected t3");
+  return config.executor;
+}
+const executor = (token = TOKEN) => new T3Executor({ settings: settings(token), now: () => clock.now() });
+const request = {
+  repo: "acme/api",
+  issue: 7,
+  title: "Add rate limits",
+  runId: "afk-acme-api-7-a1-0000abcd",
+  prompt: "do the thing",
+};
+
+beforeEach(async () => {
+  clock = new VirtualClock("2026-03-02T09:00:00Z");
+  t3 = await startT3Emulator({
+    tokens: { [TOKEN]: ["orchestration:read", "orchestration:operate"], "read-only": ["orchestration:read"] },
+    clock,
+  });
+});
+afterEach(() => t3.stop());
+
+describe("dispatch", () => {
+  it("creates the repo's project, a thread and its first turn, and reports the thread running", async () => {
+    const result = await executor().dispatch(request);
+    expect(result.threadId).toBe(threadIdFor(request.runId));
+    const snapshot = t3.state.snapshot();
+    expect(snapshot.projects).toHaveLength(1);
+    expect(snapshot.threads.map((t) => t.id)).toEqual([result.threadId]);
+    const status = await executor().status({ repo: "acme/api", runId: request.runId, threadId: null });
+    expect(status).toMatchObject({ state: "running", threadId: result.threadId });
+    expect(status.link).toContain(result.threadId);
+  });
+
+  it("a repeated dispatch of the same run is recognised, not doubled", async () => {
+    await executor().dispatch(request);
+    await executor().dispatch(request);
+    const threads = t3.state.snapshot().threads;
+    expect(threads).toHaveLength(1);
+    // One turn started, one prompt delivered: the second dispatch replayed, it did not start another turn.
+    expect(threads[0]?.messages.filter((m) => m.role === "user")).toHaveLength(1);
+  });
+
+  it("a dispatch whose reply was lost is recognised on retry (commandId replay)", async () => {
+    await t3.stop();
+    t3 = await startT3Emulator({
+      tokens: { [TOKEN]: ["orchestration:read", "orchestration:operate"] },
+      clock,
+      faults: [{ kind: "reset", route: "dispatch", commandType: "thread.turn.start", times: 1, afterApply: true }],
+    });
+    await expect(executor().dispatch(request)).rejects.toBeInstanceOf(ExecutorError);
+    await executor().dispatch(request);
+    const [thread] = t3.state.snapshot().threads;
+    expect(t3.state.snapshot().threads).toHaveLength(1);
+    expect(thread?.latestTurn?.state).toBe("running");
+    expect(thread?.messages.filter((m) => m.role === "user")).toHaveLength(1);
+  });
+
+  it("one project per repository, whatever the number of runs", async () => {
+    await executor().dispatch(request);
+    await executor().dispatch({ ...request, issue: 8, runId: "afk-acme-api-8-a1-0000abcd" });
+    expect(t3.state.snapshot().projects).toHaveLength(1);
+    expect(t3.state.snapshot().threads).toHaveLength(2);
+  });
+});
+
+describe("status", () => {
+  it.each([
+    ["completed", "idle"],
+    ["interrupted", "interrupted"],
+    ["error", "error"],
+  ] as const)("a %s turn reads as %s", async (outcome, state) => {
+    const { threadId } = await executor().dispatch(request);
+    t3.state.settleTurn(threadId, outcome, outcome === "error" ? "provider crashed" : undefined);
+    expect((await executor().status({ repo: "acme/api", runId: request.runId, threadId })).state).toBe(state);
+  });
+
+  it.each(["approval", "user-input"] as const)("a pending %s request reads as needs-input", async (kind) => {
+    const { threadId } = await executor().dispatch(request);
+    t3.state.requestHuman(threadId, kind, "may I?");
+    expect((await executor().status({ repo: "acme/api", runId: request.runId, threadId })).state).toBe("needs-input");
+  });
+
+  it("a resolved request no longer needs input", async () => {
+    const { threadId } = await executor().dispatch(request);
+    const id = t3.state.requestHuman(threadId, "user-input", "which one?");
+    t3.state.resolveHuman(threadId, "user-input", id);
+    expect((await executor().status({ repo: "acme/api", runId: request.runId, threadId })).state).toBe("running");
+  });
+
+  it("a deleted thread, or none at all, is missing", async () => {
+    const { threadId } = await executor().dispatch(request);
+    t3.state.deleteThread(threadId);
+    expect((await executor().status({ repo: "acme/api", runId: request.runId, threadId })).state).toBe("missing");
+    expect(
+      (await executor().status({ repo: "acme/api", runId: "afk-other-1-a1-00000000", threadId: null })).state,
+    ).toBe("missing");
+  });
+
+  it("a follow-up turn goes to the same thread", async () => {
+    const { threadId } = await executor().dispatch(request);
+    t3.state.settleTurn(threadId, "completed");
+    await executor().followUp({
+      repo: "acme/api",
+      issue: 7,
+      runId: request.runId,
+      threadId,
+      turn: 1,
+      prompt: "fix CI",
+    });
+    expect((await executor().status({ repo: "acme/api", runId: request.runId, threadId })).state).toBe("running");
+    expect(t3.state.snapshot().threads).toHaveLength(1);
+  });
+});
+
+describe("errors a person can act on, never showing the token", () => {
+  it("a wrong token", async () => {
+    const error = await executor("wrong-token")
+      .dispatch(request)
+      .catch((e: unknown) => e as Error);
+    expect(error.message).toMatch(/refused the token.*401/);
+    expect(error.message).not.toContain("wrong-token");
+  });
+
+  it("a token without the operate scope", async () => {
+    const error = await executor("read-only")
+      .dispatch(request)
+      .catch((e: unknown) => e as Error);
+    expect(error.message).toMatch(/403.*orchestration:operate/);
+  });
+
+  it("a snapshot that is not JSON", async () => {
+    await t3.stop();
+    t3 = await startT3Emulator({
+      tokens: { [TOKEN]: ["orchestration:read"] },
+      clock,
+      faults: [{ kind: "garbage", route: "snapshot" }],
+    });
+    const error = await executor()
+      .status({ repo: "acme/api", runId: request.runId, threadId: null })
+      .catch((e: unknown) => e as Error);
+    expect(error.message).toMatch(/unexpected snapshot \(not JSON\)/);
+    expect(error.message).not.toContain(TOKEN);
+  });
+
+  it("an HTML error page from a proxy", async () => {
+    await t3.stop();
+    t3 = await startT3Emulator({
+      tokens: { [TOKEN]: ["orchestration:read"] },
+      clock,
+      faults: [{ kind: "html", route: "snapshot" }],
+    });
+    const error = await executor()
+      .status({ repo: "acme/api", runId: request.runId, threadId: null })
+      .catch((e: unknown) => e as Error);
+    expect(error.message).toMatch(/HTTP 502/);
+  });
+});
