@@ -111,7 +111,7 @@ beforeAll(async () => {
   const { pushedSha, parentSha, deploymentId, runId } = world;
   await call("GET", `${r}/issues?labels=ready-for-agent&state=open&per_page=100`);
   await call("GET", `${r}/issues/1`);
-  await call("PATCH", `${r}/issues/2`, { state: "closed", state_reason: "completed" });
+  await call("PATCH", `${r}/issues/2`, { title: "Add a cache layer", state: "closed", state_reason: "completed" });
   await call("PATCH", `${r}/issues/3`, { state: "archived" });
   await call("GET", `${r}/issues/1/labels`);
   await call("POST", `${r}/issues/1/labels`, { labels: ["in-progress"] });
@@ -125,6 +125,7 @@ beforeAll(async () => {
   await call("GET", `${r}/issues/1/timeline`);
   await call("GET", `${r}/issues/2/timeline`);
   await call("GET", `${r}/issues/1/events`);
+  await call("GET", `${r}/issues/2/events`);
   await call("GET", `${r}/issues/1/dependencies/blocked_by`);
   await call("GET", `${r}/issues/404`);
   await call("GET", `/repos/acme/web/issues/1`);
@@ -150,6 +151,7 @@ afterAll(() => emulator.stop());
 // variant for closed/referenced/reopened events, which GitHub does send: those
 // items are held to the generic `issue-event` schema instead.
 const issueEvent = ajv.compile({ $ref: "github#/components/schemas/issue-event" });
+const UNLISTED_EVENTS = new Set(["closed", "reopened", "referenced"]);
 
 describe("every served REST route answers as GitHub's OpenAPI description says", () => {
   it("exercises every route in the emulator's table", () => {
@@ -170,13 +172,22 @@ describe("every served REST route answers as GitHub's OpenAPI description says",
       }
       if (name === "GET /repos/{owner}/{repo}/issues/{issue_number}/events" && Array.isArray(exchange.body)) {
         const items = exchange.body as { event: string }[];
-        const listed = items.filter((e) => e.event === "labeled" || e.event === "unlabeled");
+        const listed = items.filter((e) => !UNLISTED_EVENTS.has(e.event));
         expect(violations(validate, listed)).toEqual([]);
         for (const item of items.filter((e) => !listed.includes(e))) expect(violations(issueEvent, item)).toEqual([]);
         continue;
       }
       expect(violations(validate, exchange.body), `${name} ${exchange.status}`).toEqual([]);
     }
+  });
+
+  it("checks the event kinds the loop reads, in the timeline and the events list", () => {
+    const kinds = new Set(
+      exchanges
+        .filter((e) => /\/(timeline|events)$/.test(e.template))
+        .flatMap((e) => (e.body as { event: string }[]).map((item) => item.event)),
+    );
+    expect([...kinds].sort()).toEqual(["closed", "commented", "labeled", "referenced", "renamed", "unlabeled"]);
   });
 
   it("covers the error replies too: 404, 410 and 422 bodies", () => {

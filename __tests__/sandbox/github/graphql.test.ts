@@ -235,6 +235,165 @@ describe("reads the loop makes", () => {
   });
 });
 
+describe("commits, CI and deployments", () => {
+  const COMMIT_FACTS = /* GraphQL */ `
+    query ($sha: GitObjectID!, $since: GitTimestamp!) {
+      repository(owner: "acme", name: "api") {
+        defaultBranchRef {
+          name
+          target {
+            ... on Commit {
+              history(first: 10, since: $since) {
+                nodes {
+                  oid
+                }
+              }
+            }
+          }
+        }
+        object(oid: $sha) {
+          ... on Commit {
+            oid
+            parents(first: 1) {
+              nodes {
+                oid
+                statusCheckRollup {
+                  state
+                }
+              }
+            }
+            statusCheckRollup {
+              state
+              contexts(first: 50) {
+                totalCount
+                nodes {
+                  __typename
+                  ... on CheckRun {
+                    databaseId
+                    name
+                    status
+                    conclusion
+                    detailsUrl
+                    checkSuite {
+                      workflowRun {
+                        databaseId
+                      }
+                    }
+                  }
+                  ... on StatusContext {
+                    context
+                    state
+                    targetUrl
+                    createdAt
+                  }
+                }
+              }
+            }
+          }
+        }
+        deployments(environments: ["production"], first: 5, orderBy: { field: CREATED_AT, direction: DESC }) {
+          nodes {
+            databaseId
+            commitOid
+            state
+            latestStatus {
+              state
+              logUrl
+              environmentUrl
+            }
+          }
+        }
+      }
+    }
+  `;
+
+  it("reads a commit's history, rollup of check runs and statuses, and deployments", async () => {
+    const data = await octokit.graphql<{ repository: Record<string, unknown> }>(COMMIT_FACTS, {
+      sha: world.pushedSha,
+      since: "2026-03-01T00:00:00Z",
+    });
+    expect(data.repository).toMatchObject({
+      defaultBranchRef: {
+        name: "main",
+        target: { history: { nodes: [{ oid: world.pushedSha }, { oid: world.parentSha }] } },
+      },
+      object: {
+        oid: world.pushedSha,
+        parents: { nodes: [{ oid: world.parentSha, statusCheckRollup: null }] },
+        statusCheckRollup: {
+          state: "FAILURE",
+          contexts: {
+            totalCount: 4,
+            nodes: [
+              {
+                __typename: "CheckRun",
+                name: "build",
+                status: "COMPLETED",
+                conclusion: "SUCCESS",
+                checkSuite: { workflowRun: { databaseId: world.runId } },
+              },
+              { __typename: "CheckRun", name: "test", status: "COMPLETED", conclusion: "FAILURE" },
+              {
+                __typename: "CheckRun",
+                name: "lint",
+                status: "IN_PROGRESS",
+                conclusion: null,
+                checkSuite: { workflowRun: null },
+              },
+              {
+                __typename: "StatusContext",
+                context: "ci/legacy",
+                state: "SUCCESS",
+                targetUrl: "https://ci.example/1",
+              },
+            ],
+          },
+        },
+      },
+      deployments: {
+        nodes: [
+          {
+            databaseId: world.deploymentId,
+            commitOid: world.pushedSha,
+            state: "ACTIVE",
+            latestStatus: { state: "SUCCESS" },
+          },
+        ],
+      },
+    });
+  });
+
+  it("answers null for an object that is not in the repository", async () => {
+    const data = await octokit.graphql<{ repository: { object: unknown } }>(
+      `query { repository(owner: "acme", name: "api") { object(oid: "0000000000000000000000000000000000000000") { id } } }`,
+    );
+    expect(data.repository.object).toBeNull();
+  });
+
+  it("reads blockers with issueOrPullRequest", async () => {
+    const data = await octokit.graphql<{ repository: { issueOrPullRequest: unknown } }>(
+      `query { repository(owner: "acme", name: "api") { issueOrPullRequest(number: 2) { __typename ... on Issue { state } } } }`,
+    );
+    expect(data.repository.issueOrPullRequest).toEqual({ __typename: "Issue", state: "OPEN" });
+  });
+
+  it("shows a title edit as a RenamedTitleEvent with its actor", async () => {
+    world.store.editIssue("acme/api", 3, { title: "Fix the typo" }, "reader");
+    const data = await octokit.graphql<{ repository: { issue: { timelineItems: { nodes: unknown[] } } } }>(
+      `query { repository(owner: "acme", name: "api") { issue(number: 3) {
+        timelineItems(last: 5, itemTypes: [RENAMED_TITLE_EVENT]) { nodes { __typename ... on RenamedTitleEvent { actor { login } previousTitle currentTitle } } } } } }`,
+    );
+    expect(data.repository.issue.timelineItems.nodes).toEqual([
+      {
+        __typename: "RenamedTitleEvent",
+        actor: { login: "reader" },
+        previousTitle: "Typo",
+        currentTitle: "Fix the typo",
+      },
+    ]);
+  });
+});
+
 describe("what GitHub rejects", () => {
   it("rejects an unknown field with a GraphQL error", async () => {
     const errors = await graphqlErrors(`query { repository(owner: "acme", name: "api") { blockedBy { number } } }`);

@@ -59,6 +59,15 @@ describe("store", () => {
     expect("issue" in after && after.issue.editor).toBe("mallory");
   });
 
+  it("records a title change as a renamed event", () => {
+    const { store } = storeWithIssue();
+    store.editIssue("acme/api", 1, { title: "Add two things" }, "mallory");
+    const found = store.lookupIssue("acme/api", 1);
+    expect("issue" in found && found.issue.events).toMatchObject([
+      { event: "renamed", actor: "mallory", from: "Add a thing", to: "Add two things" },
+    ]);
+  });
+
   it("turns issue references in a pushed commit into referenced events, and closes on a keyword", () => {
     const { store } = storeWithIssue();
     store.createIssue("acme/api", { author: "alice", title: "two" });

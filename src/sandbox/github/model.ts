@@ -64,7 +64,8 @@ export type IssueEvent =
   | (EventBase & { event: "labeled" | "unlabeled"; label: string })
   | (EventBase & { event: "referenced"; commitId: string; commitRepo: string })
   | (EventBase & { event: "closed"; stateReason: StateReason; commitId: string | null; commitRepo: string | null })
-  | (EventBase & { event: "reopened" });
+  | (EventBase & { event: "reopened" })
+  | (EventBase & { event: "renamed"; from: string; to: string });
 
 export type StateReason = "completed" | "not_planned" | "reopened" | "duplicate";
 

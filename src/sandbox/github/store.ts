@@ -371,6 +371,8 @@ export class GitHubStore {
     const title = patch.title ?? issue.title;
     const body = patch.body ?? issue.body;
     if (title === issue.title && body === issue.body) return issue;
+    if (title !== issue.title)
+      this.event(issue, { event: "renamed", actor: by, createdAt: when, from: issue.title, to: title });
     issue.title = title;
     issue.body = body;
     issue.lastEditedAt = when;
@@ -833,4 +835,5 @@ const eventNodeType = {
   referenced: "ReferencedEvent",
   closed: "ClosedEvent",
   reopened: "ReopenedEvent",
+  renamed: "RenamedTitleEvent",
 } satisfies Record<IssueEvent["event"], string>;

@@ -3,10 +3,12 @@
 // served" through the executor's field resolver). Owns GitHub's GraphQL-side
 // quirks: bot logins without "[bot]" (REST keeps it) while `viewer` keeps it,
 // the OR semantics of the `labels` filter, NOT_FOUND errors for repositories
-// the token cannot see. Never mutates the store.
+// the token cannot see. Commits, CI and deployments live in commit-nodes.ts.
+// Never mutates the store.
 
 import { GraphQLError } from "graphql";
 import type { GitHubStore, Issue, IssueComment, IssueEvent, Repo, TokenGrant } from "../store.js";
+import { commitNode, deployments } from "./commit-nodes.js";
 import { connection, type PageArgs } from "./connection.js";
 
 export interface RateLimitInfo {
@@ -92,7 +94,7 @@ function repository(ctx: GraphQLContext, repo: Repo): Node {
       __typename: "Ref",
       name: repo.defaultBranch,
       prefix: "refs/heads/",
-      target: headCommit ? commit(ctx, repo, headCommit.sha) : null,
+      target: headCommit ? commitNode(repo, headCommit.sha) : null,
     }),
     issue: ({ number }: { number: number }) => {
       const found = ctx.store.lookupIssue(repo.fullName, number);
@@ -100,6 +102,17 @@ function repository(ctx: GraphQLContext, repo: Repo): Node {
       return issue(ctx, repo, found.issue);
     },
     issues: (args: IssuesArgs) => connection(filterIssues(repo, args), args, (i) => issue(ctx, repo, i)),
+    issueOrPullRequest: ({ number }: { number: number }) => {
+      const found = ctx.store.lookupIssue(repo.fullName, number);
+      if (!("issue" in found))
+        throw notFound(`Could not resolve to an issue or pull request with the number of ${number}.`);
+      return issue(ctx, repo, found.issue);
+    },
+    object: ({ oid, expression }: { oid?: string | null; expression?: string | null }) => {
+      const commit = ctx.store.resolveRef(repo.fullName, oid ?? expression ?? "");
+      return commit ? commitNode(repo, commit.sha) : null;
+    },
+    deployments: (args: Parameters<typeof deployments>[1]) => deployments(repo, args),
   };
 }
 
@@ -198,29 +211,13 @@ function comment(ctx: GraphQLContext, repo: Repo, it: Issue, c: IssueComment): N
   };
 }
 
-function commit(ctx: GraphQLContext, repo: Repo, sha: string): Node | null {
-  const found = repo.commits.get(sha);
-  if (!found) return null;
-  return {
-    __typename: "Commit",
-    id: Buffer.from(`06:Commit${repo.id}:${sha}`).toString("base64"),
-    oid: sha,
-    abbreviatedOid: sha.slice(0, 7),
-    message: found.message,
-    messageHeadline: found.message.split("\n")[0] ?? "",
-    committedDate: found.date,
-    authoredDate: found.date,
-    url: `${WEB}/${repo.fullName}/commit/${sha}`,
-    repository: () => repository(ctx, repo),
-  };
-}
-
 const ITEM_TYPE: Record<IssueEvent["event"] | "commented", string> = {
   labeled: "LABELED_EVENT",
   unlabeled: "UNLABELED_EVENT",
   referenced: "REFERENCED_EVENT",
   closed: "CLOSED_EVENT",
   reopened: "REOPENED_EVENT",
+  renamed: "RENAMED_TITLE_EVENT",
   commented: "ISSUE_COMMENT",
 };
 
@@ -273,7 +270,7 @@ function event(ctx: GraphQLContext, repo: Repo, it: Issue, e: IssueEvent): Node 
       return {
         __typename: "ReferencedEvent",
         ...base,
-        commit: () => (source ? commit(ctx, source, e.commitId) : null),
+        commit: () => (source ? commitNode(source, e.commitId) : null),
         commitRepository: () => (source ? repository(ctx, source) : null),
         isCrossRepository: e.commitRepo.toLowerCase() !== repo.fullName.toLowerCase(),
         isDirectReference: true,
@@ -287,7 +284,7 @@ function event(ctx: GraphQLContext, repo: Repo, it: Issue, e: IssueEvent): Node 
         ...base,
         stateReason: e.stateReason.toUpperCase(),
         closable: () => issue(ctx, repo, it),
-        closer: () => (source && e.commitId !== null ? commit(ctx, source, e.commitId) : null),
+        closer: () => (source && e.commitId !== null ? commitNode(source, e.commitId) : null),
         url: `${WEB}/${repo.fullName}/issues/${it.number}#event-${e.id}`,
       };
     }
@@ -297,6 +294,14 @@ function event(ctx: GraphQLContext, repo: Repo, it: Issue, e: IssueEvent): Node 
         ...base,
         stateReason: "REOPENED",
         closable: () => issue(ctx, repo, it),
+      };
+    case "renamed":
+      return {
+        __typename: "RenamedTitleEvent",
+        ...base,
+        previousTitle: e.from,
+        currentTitle: e.to,
+        subject: () => issue(ctx, repo, it),
       };
   }
 }

@@ -201,7 +201,11 @@ export class Renderer {
   event(
     repo: Repo,
     event: IssueEvent,
-  ): Schemas["labeled-issue-event"] | Schemas["unlabeled-issue-event"] | Schemas["state-change-issue-event"] {
+  ):
+    | Schemas["labeled-issue-event"]
+    | Schemas["unlabeled-issue-event"]
+    | Schemas["renamed-issue-event"]
+    | Schemas["state-change-issue-event"] {
     const base = {
       id: event.id,
       node_id: event.nodeId,
@@ -229,6 +233,8 @@ export class Renderer {
         };
       case "reopened":
         return { ...base, commit_id: null, commit_url: null, state_reason: null };
+      case "renamed":
+        return { ...base, commit_id: null, commit_url: null, rename: { from: event.from, to: event.to } };
     }
   }
 
