@@ -4,20 +4,8 @@
 // is read: a disarmed or misconfigured loop is inert (zero requests).
 
 import * as core from "@actions/core";
-import {
-  ConfigError,
-  INPUT_NAMES,
-  SECRET_INPUTS,
-  TICKS,
-  parseConfig,
-  shardRepos,
-  type Config,
-  type Tick,
-} from "./core/config.js";
-import { outputsOf, renderMarkdown, renderTerminal } from "./report/render.js";
-import { pollTick } from "./ticks/poll.js";
-import { createTickContext } from "./ticks/setup.js";
-import { watchTick } from "./ticks/watch.js";
+import { ConfigError, INPUT_NAMES, SECRET_INPUTS, TICKS, parseConfig, type Config } from "./core/config.js";
+import { writeSummary } from "./report/action-summary.js";
 
 export async function run(tickArg: string | undefined): Promise<number> {
   const tick = TICKS.find((t) => t === tickArg);
@@ -57,45 +45,7 @@ export async function run(tickArg: string | undefined): Promise<number> {
     core.info(`afk-loop: ${tick} tick not selected by the ticks input (${config.ticks.join(",")}); skipped.`);
     return 0;
   }
+  // Loaded only when armed: a disarmed step never pays for Octokit, undici and the ticks.
+  const { runTick } = await import("./run-tick.js");
   return runTick(tick, config);
-}
-
-async function runTick(tick: Tick, config: Config): Promise<number> {
-  const runId = Number(process.env.GITHUB_RUN_ID);
-  const ctx = createTickContext(config, {
-    ownWorkflowRunId: Number.isSafeInteger(runId) && runId > 0 ? runId : null,
-    log: (line) => core.info(line),
-  });
-  const watch = tick === "watch" ? await watchTick(ctx) : null;
-  const poll = tick === "poll" ? await pollTick(ctx) : null;
-
-  const meta = {
-    mode: config.killSwitch === "drain" ? ("drain" as const) : ("armed" as const),
-    dryRun: config.dryRun,
-    repos: shardRepos(config.allowlist, config.shard),
-    requests: ctx.github.counts,
-    executorRequests: ctx.executorRequests(),
-  };
-  core.info(renderTerminal(meta, watch, poll));
-  await writeSummary(renderMarkdown(meta, watch, poll));
-  const outputs = outputsOf(watch, poll);
-  if (watch) {
-    core.setOutput("closed", JSON.stringify(outputs.closed));
-    core.setOutput("escalated", JSON.stringify(outputs.escalated));
-  }
-  if (poll) core.setOutput("dispatched", JSON.stringify(outputs.dispatched));
-
-  const failures = [...(watch?.failures ?? []), ...(poll?.failures ?? [])];
-  if (failures.length > 0) {
-    // Every other issue was served; the step still fails so the failure is seen.
-    core.setFailed(`afk-loop: ${failures.length} issue(s) failed this ${tick} tick; see the summary.`);
-    return 1;
-  }
-  return 0;
-}
-
-async function writeSummary(markdown: string): Promise<void> {
-  // Outside a runner (tests, local runs) there is no summary file to write to.
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await core.summary.addRaw(markdown).write();
 }

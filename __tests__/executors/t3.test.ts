@@ -126,19 +126,25 @@ describe("status", () => {
   });
 });
 
+/** The error a call rejects with (the test fails if it resolves). */
+async function failure(call: Promise<unknown>): Promise<Error> {
+  try {
+    await call;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected the call to fail");
+}
+
 describe("errors a person can act on, never showing the token", () => {
   it("a wrong token", async () => {
-    const error = await executor("wrong-token")
-      .dispatch(request)
-      .catch((e: unknown) => e as Error);
+    const error = await failure(executor("wrong-token").dispatch(request));
     expect(error.message).toMatch(/refused the token.*401/);
     expect(error.message).not.toContain("wrong-token");
   });
 
   it("a token without the operate scope", async () => {
-    const error = await executor("read-only")
-      .dispatch(request)
-      .catch((e: unknown) => e as Error);
+    const error = await failure(executor("read-only").dispatch(request));
     expect(error.message).toMatch(/403.*orchestration:operate/);
   });
 
@@ -149,9 +155,7 @@ describe("errors a person can act on, never showing the token", () => {
       clock,
       faults: [{ kind: "garbage", route: "snapshot" }],
     });
-    const error = await executor()
-      .status({ repo: "acme/api", runId: request.runId, threadId: null })
-      .catch((e: unknown) => e as Error);
+    const error = await failure(executor().status({ repo: "acme/api", runId: request.runId, threadId: null }));
     expect(error.message).toMatch(/unexpected snapshot \(not JSON\)/);
     expect(error.message).not.toContain(TOKEN);
   });
@@ -163,9 +167,7 @@ describe("errors a person can act on, never showing the token", () => {
       clock,
       faults: [{ kind: "html", route: "snapshot" }],
     });
-    const error = await executor()
-      .status({ repo: "acme/api", runId: request.runId, threadId: null })
-      .catch((e: unknown) => e as Error);
+    const error = await failure(executor().status({ repo: "acme/api", runId: request.runId, threadId: null }));
     expect(error.message).toMatch(/HTTP 502/);
   });
 });
