@@ -138,7 +138,23 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
         ready = ready.filter((r) => refKey(r) !== refKey(issue));
         continue;
       }
-      ready = ready.map((r) => (refKey(r) === refKey(issue) ? { ...r, blockers: [...r.blockers, ...native] } : r));
+      let chosen: ReadyIssue = { ...issue, blockers: [...issue.blockers, ...native] };
+      const state = states.get(refKey(issue));
+      if (state?.facts.commentsTruncated && identity !== null) {
+        // The batched read saw only the first comments; a previous run's record may be further down.
+        const comments = await readAllComments(ctx, issue);
+        const own = pickProgressComment(
+          comments.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)),
+          identity,
+        ).own;
+        state.comment = own && { id: own.id, body: own.body };
+        chosen = {
+          ...chosen,
+          comments: comments.map((c) => ({ ...c, author: toActor(c.author) })),
+          previousAttempts: previousAttempts(own ? decodeRunRecord(own.body) : null),
+        };
+      }
+      ready = ready.map((r) => (refKey(r) === refKey(issue) ? chosen : r));
     }
     selection = selectDispatches({ ready, inFlight, config });
   }
@@ -285,6 +301,23 @@ async function trustedComments(
     if (isTrusted(actor, ctx.config.trust)) out.push({ author: author.login, body: comment.body });
   }
   return out;
+}
+
+/** Every comment of one issue, over REST (only for a chosen issue with more comments than the batch read). */
+async function readAllComments(ctx: TickContext, issue: IssueRef): Promise<ReadyIssueFacts["comments"]> {
+  const [owner = "", repo = ""] = issue.repo.split("/");
+  const comments = await ctx.github.octokit.paginate(ctx.github.octokit.rest.issues.listComments, {
+    owner,
+    repo,
+    issue_number: issue.number,
+    per_page: 100,
+  });
+  return comments.map((c) => ({
+    id: c.id,
+    body: c.body ?? "",
+    createdAt: c.created_at,
+    author: c.user ? { login: c.user.login, isBot: c.user.type === "Bot" } : null,
+  }));
 }
 
 function markerComments(facts: ReadyIssueFacts) {

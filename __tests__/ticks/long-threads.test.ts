@@ -1,0 +1,50 @@
+// An issue with more comments than the batched read takes: a re-run must still
+// find the loop's earlier progress comment, count its attempt, and edit that
+// comment rather than post a second one.
+import { afterEach, expect, it } from "vitest";
+import { runRound, finalState } from "../../src/sandbox/simulate.js";
+import { parseConfig } from "../../src/core/config.js";
+import { startSandbox, type Sandbox } from "../../src/sandbox/world/sandbox.js";
+
+let sandbox: Sandbox | undefined;
+afterEach(() => sandbox?.stop());
+
+it("a re-labelled issue with a long thread gets attempt 2 on its one progress comment", async () => {
+  const chatter = Array.from({ length: 25 }, (_, i) => ({ by: "maya", at: `-${60 - i}m`, body: `comment ${i}` }));
+  sandbox = await startSandbox({
+    version: 1,
+    start: "2026-03-02T09:00:00Z",
+    users: ["maya"],
+    github: { tokens: [{ token: "ghs_app", login: "afk-loop[bot]" }] },
+    t3: { tokens: { t3_op: ["orchestration:operate", "orchestration:read"] } },
+    inputs: {
+      "github-token": "ghs_app",
+      "kill-switch": "off",
+      allowlist: "acme/api",
+      executor: "t3",
+      "t3-token": "t3_op",
+    },
+    repos: [
+      {
+        repo: "acme/api",
+        collaborators: { maya: "admin" },
+        issues: [
+          {
+            number: 1,
+            title: "Retry the flaky upload",
+            author: "maya",
+            comments: chatter,
+            run: { attempt: 1, phase: "escalated", since: "-30m", reason: "the agent stopped" },
+            labels: [{ name: "ready-for-agent", by: "maya", at: "-5m" }],
+          },
+        ],
+      },
+    ],
+  });
+  const config = parseConfig(sandbox.inputs);
+  const round = await runRound(sandbox, config, 1);
+  expect(round.poll?.dispatched.map((d) => d.attempt)).toEqual([2]);
+  const issue = finalState(sandbox).issues[0];
+  expect(issue?.progressComments).toBe(1);
+  expect(issue?.run).toMatchObject({ phase: "dispatched", attempt: 2 });
+});
