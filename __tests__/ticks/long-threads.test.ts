@@ -48,3 +48,38 @@ it("a re-labelled issue with a long thread gets attempt 2 on its one progress co
   expect(issue?.progressComments).toBe(1);
   expect(issue?.run).toMatchObject({ phase: "dispatched", attempt: 2 });
 });
+
+it("the watch tick finds a run's progress comment behind more comments than the batch read takes", async () => {
+  sandbox = await startSandbox({
+    version: 1,
+    start: "2026-03-02T09:00:00Z",
+    users: ["maya"],
+    github: { tokens: [{ token: "ghs_app", login: "afk-loop[bot]" }] },
+    t3: { tokens: { t3_op: ["orchestration:operate", "orchestration:read"] } },
+    inputs: {
+      "github-token": "ghs_app",
+      "kill-switch": "off",
+      allowlist: "acme/api",
+      executor: "t3",
+      "t3-token": "t3_op",
+    },
+    repos: [
+      {
+        repo: "acme/api",
+        collaborators: { maya: "admin" },
+        issues: [
+          {
+            number: 1,
+            title: "Retry the flaky upload",
+            author: "maya",
+            run: { attempt: 1, phase: "dispatched", since: "-50m" },
+            comments: Array.from({ length: 35 }, (_, i) => ({ by: "maya", at: `-${40 - i}m`, body: `comment ${i}` })),
+            labels: [{ name: "ready-for-agent", by: "maya", at: "-60m" }],
+          },
+        ],
+      },
+    ],
+  });
+  const round = await runRound(sandbox, parseConfig(sandbox.inputs), 1);
+  expect(round.watch?.runs.map((r) => [r.action, r.runId !== null])).toEqual([["wait", true]]);
+});

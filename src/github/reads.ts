@@ -4,7 +4,7 @@
 // connection that came back full. Decides nothing: trust, locks and blockers
 // are judged by the core from what this returns.
 
-import type { IssueComment, Instant, RepoSlug } from "../core/types.js";
+import type { IssueComment, IssueRef, Instant, RepoSlug } from "../core/types.js";
 import type { GitHubClient } from "./client.js";
 import { chunk, runBatchQuery, type BatchQuery, type RepoSelection } from "./graphql.js";
 
@@ -405,4 +405,25 @@ function toRunIssueFacts(repo: RepoSlug, json: RunIssueJson): RunIssueFacts {
         : [],
     ),
   };
+}
+
+/**
+ * Every comment of one issue, over REST, paginated. Only for the rare issue
+ * whose thread is longer than the batched read took, where the loop's own
+ * progress comment may lie beyond it.
+ */
+export async function readAllComments(client: GitHubClient, issue: IssueRef): Promise<MarkerComment[]> {
+  const [owner = "", repo = ""] = issue.repo.split("/");
+  const comments = await client.octokit.paginate(client.octokit.rest.issues.listComments, {
+    owner,
+    repo,
+    issue_number: issue.number,
+    per_page: 100,
+  });
+  return comments.map((c) => ({
+    id: c.id,
+    body: c.body ?? "",
+    createdAt: c.created_at,
+    author: c.user ? { login: c.user.login, isBot: c.user.type === "Bot" } : null,
+  }));
 }

@@ -22,7 +22,13 @@ import { parseBlockedBy, refKey } from "../core/refs.js";
 import { decodeRunRecord, runIdFor, type RunRecord } from "../core/run-record.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
 import { blockerKey, readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";
-import { readPollFacts, RECORD_MARKER_PREFIX, type Login, type ReadyIssueFacts } from "../github/reads.js";
+import {
+  readAllComments,
+  readPollFacts,
+  RECORD_MARKER_PREFIX,
+  type Login,
+  type ReadyIssueFacts,
+} from "../github/reads.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { writeRecord } from "./progress-writer.js";
 
@@ -142,7 +148,7 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
       const state = states.get(refKey(issue));
       if (state?.facts.commentsTruncated && identity !== null) {
         // The batched read saw only the first comments; a previous run's record may be further down.
-        const comments = await readAllComments(ctx, issue);
+        const comments = await readAllComments(ctx.github, issue);
         const own = pickProgressComment(
           comments.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)),
           identity,
@@ -301,23 +307,6 @@ async function trustedComments(
     if (isTrusted(actor, ctx.config.trust)) out.push({ author: author.login, body: comment.body });
   }
   return out;
-}
-
-/** Every comment of one issue, over REST (only for a chosen issue with more comments than the batch read). */
-async function readAllComments(ctx: TickContext, issue: IssueRef): Promise<ReadyIssueFacts["comments"]> {
-  const [owner = "", repo = ""] = issue.repo.split("/");
-  const comments = await ctx.github.octokit.paginate(ctx.github.octokit.rest.issues.listComments, {
-    owner,
-    repo,
-    issue_number: issue.number,
-    per_page: 100,
-  });
-  return comments.map((c) => ({
-    id: c.id,
-    body: c.body ?? "",
-    createdAt: c.created_at,
-    author: c.user ? { login: c.user.login, isBot: c.user.type === "Bot" } : null,
-  }));
 }
 
 function markerComments(facts: ReadyIssueFacts) {

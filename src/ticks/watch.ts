@@ -13,7 +13,7 @@ import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
 import { applyAction, markDoorbellDelivered, nextAction, type ActionKind } from "../core/state-machine.js";
 import type { AgentState, AgentStatus, CiState, CiVerdict, DoorbellKind } from "../core/types.js";
 import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
-import { readWatchFacts, type RunIssueFacts } from "../github/reads.js";
+import { readAllComments, readWatchFacts, RECORD_MARKER_PREFIX, type RunIssueFacts } from "../github/reads.js";
 import { ringAll, type RingResult } from "../notify/doorbell.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { commitUrl, writeRecord } from "./progress-writer.js";
@@ -116,14 +116,21 @@ async function assemble(
   identity: string,
   report: WatchReport,
 ): Promise<Assembled | null> {
-  const choice = pickProgressComment(issue.markerComments, identity);
+  let choice = pickProgressComment(issue.markerComments, identity);
+  if (choice.own === null && issue.commentsTruncated) {
+    // More comments than the batch read took: the progress comment may be further back.
+    const all = await readAllComments(ctx.github, issue);
+    choice = pickProgressComment(
+      all.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)),
+      identity,
+    );
+  }
   const own = choice.own;
   if (own === null) {
     // A lock nobody owns: a human put the label on, or only look-alike comments exist. Not ours to drive.
     const spoofed =
       choice.foreign.length > 0 ? `; ignored ${choice.foreign.length} look-alike record(s) by other authors` : "";
-    const truncated = issue.commentsTruncated ? " among its latest comments" : "";
-    report.runs.push(ignored(issue, `no run record from ${identity}${truncated}${spoofed}`));
+    report.runs.push(ignored(issue, `no run record from ${identity}${spoofed}`));
     return null;
   }
   const decoded = decodeRunRecord(own.body);
