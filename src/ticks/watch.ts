@@ -219,7 +219,8 @@ async function advance(
     config,
   );
 
-  let next = applyAction(record, action, now);
+  // An owed doorbell is marked delivered only after it rings (below), never before.
+  let next = action.kind === "ring" ? record : applyAction(record, action, now);
   let agentLink = run.agent.link;
   if (action.kind === "fix-forward" && !config.dryRun) {
     // The turn is sent before the record says so: if sending fails, nothing was spent.
