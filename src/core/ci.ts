@@ -13,6 +13,7 @@
 
 import { RECORD_LIMITS } from "./run-record.js";
 import type { CiStage, CiState, CiVerdict, FailingCheck, Instant } from "./types.js";
+import { fnv1a } from "./hash.js";
 
 export const CHECK_RUN_STATUSES = ["queued", "in_progress", "completed", "waiting", "requested", "pending"] as const;
 export type CheckRunStatus = (typeof CHECK_RUN_STATUSES)[number];
@@ -310,15 +311,6 @@ function compareInstants(a: Instant | null | undefined, b: Instant | null | unde
 
 function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
 }
 
 function assertNever(value: never): never {

@@ -6,6 +6,7 @@
 
 import { z } from "zod";
 import { KILL_SWITCH_STATES, ROLES, type KillSwitch, type RepoSlug, type Role } from "./types.js";
+import { fnv1a } from "./hash.js";
 
 /** Every input the action accepts, with its default as a string exactly as action.yml declares it. */
 export const INPUT_DEFAULTS = {
@@ -475,13 +476,4 @@ export function shardRepos(allowlist: readonly RepoSlug[], shard: Shard | null):
   if (shard === null) return [...allowlist];
   // Slice by a hash of the name, not by position, so adding a repo moves no other repo between shards.
   return allowlist.filter((repo) => (fnv1a(repo.toLowerCase()) % shard.count) + 1 === shard.index);
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
 }

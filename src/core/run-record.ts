@@ -5,7 +5,8 @@
 // one well-formed v1 marker outside code is a typed error the caller escalates.
 
 import { z } from "zod";
-import { DOORBELL_KINDS, EXECUTOR_KINDS, RUN_PHASES, type RepoSlug } from "./types.js";
+import { DOORBELL_KINDS, EXECUTOR_KINDS, RUN_PHASES, type Instant, type RepoSlug } from "./types.js";
+import { fnv1a } from "./hash.js";
 
 /** Every action the state machine can take; the record remembers the last one that changed it. */
 export const ACTION_KINDS = [
@@ -106,6 +107,43 @@ export function runIdFor(repo: RepoSlug, issue: number, attempt: number): string
     .replace(/^-+|-+$/g, "");
   const hash = fnv1a(exact).toString(16).padStart(8, "0");
   return ["afk", slug, String(issue), `a${attempt}`, hash].filter((part) => part !== "").join("-");
+}
+
+export interface ClaimInput {
+  repo: RepoSlug;
+  issue: number;
+  attempt: number;
+  executor: RunRecord["executor"];
+  claimedAt: Instant;
+  leaseMinutes: number;
+  issueSha256: string;
+}
+
+/** A fresh run's record at the moment of its claim: nothing dispatched, pushed or rung yet. */
+export function claimRecord(claim: ClaimInput): RunRecord {
+  return {
+    v: 1,
+    runId: runIdFor(claim.repo, claim.issue, claim.attempt),
+    repo: claim.repo,
+    issue: claim.issue,
+    attempt: claim.attempt,
+    phase: "claimed",
+    executor: claim.executor,
+    threadId: null,
+    claimedAt: claim.claimedAt,
+    leaseExpiresAt: new Date(Date.parse(claim.claimedAt) + claim.leaseMinutes * 60_000).toISOString(),
+    dispatchedAt: null,
+    turnStartedAt: null,
+    issueSha256: claim.issueSha256,
+    pushedSha: null,
+    fixForwards: 0,
+    firstRedAt: null,
+    lastFailureSignature: null,
+    sameFailureStreak: 0,
+    lastAction: null,
+    reason: null,
+    doorbell: null,
+  };
 }
 
 // --- the marker codec ---------------------------------------------------------
@@ -314,13 +352,4 @@ function base64Decode(text: string): Uint8Array | null {
   }
   // Non-canonical padding bits mean the text was not produced by an encoder.
   return base64Encode(bytes) === text ? bytes : null;
-}
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
 }

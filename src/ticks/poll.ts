@@ -19,7 +19,7 @@ import {
 } from "../core/policy.js";
 import { implementerPrompt, issueTextForHash, type TrustedComment } from "../core/prompt.js";
 import { parseBlockedBy, refKey } from "../core/refs.js";
-import { decodeRunRecord, runIdFor, type RunRecord } from "../core/run-record.js";
+import { claimRecord, decodeRunRecord, runIdFor, type RunRecord } from "../core/run-record.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
 import { blockerKey, readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";
 import {
@@ -239,29 +239,15 @@ async function startRun(
 
   const now = ctx.now();
   const target = { repo: issue.repo, number: issue.number, url: issue.url, comment: state.comment };
-  let record: RunRecord = {
-    v: 1,
-    runId,
+  let record: RunRecord = claimRecord({
     repo: issue.repo,
     issue: issue.number,
     attempt: choice.attempt,
-    phase: "claimed",
     executor: config.executor.kind,
-    threadId: null,
     claimedAt: now.toISOString(),
-    leaseExpiresAt: new Date(now.getTime() + config.limits.leaseMinutes * 60_000).toISOString(),
-    dispatchedAt: null,
-    turnStartedAt: null,
+    leaseMinutes: config.limits.leaseMinutes,
     issueSha256: ctx.sha256(issueTextForHash(issue.title, issue.body, comments)),
-    pushedSha: null,
-    fixForwards: 0,
-    firstRedAt: null,
-    lastFailureSignature: null,
-    sameFailureStreak: 0,
-    lastAction: null,
-    reason: null,
-    doorbell: null,
-  };
+  });
   const seen = { agentLink: null, pushed: null, ci: null };
 
   // 1. Claim.

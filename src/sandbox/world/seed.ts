@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { INPUT_DEFAULTS, type InputName } from "../../core/config.js";
 import { renderProgress } from "../../core/progress.js";
 import { implementerPrompt, issueTextForHash } from "../../core/prompt.js";
-import { runIdFor, type ActionKind, type RunRecord } from "../../core/run-record.js";
+import { claimRecord, runIdFor, type ActionKind, type RunRecord } from "../../core/run-record.js";
 import type { DoorbellKind, ExecutorKind, IssueRef } from "../../core/types.js";
 import { projectIdFor, threadIdFor } from "../../executors/t3.js";
 import type { VirtualClock } from "../clock.js";
@@ -226,26 +226,21 @@ function seedRun(ref: IssueRef, run: RunSeed, when: Date, ctx: RunContext): void
   const iso = when.toISOString();
   const terminal = run.phase === "dispatched" ? null : TERMINAL[run.phase];
   const record: RunRecord = {
-    v: 1,
-    runId,
-    repo: ref.repo,
-    issue: ref.number,
-    attempt: run.attempt,
+    ...claimRecord({
+      repo: ref.repo,
+      issue: ref.number,
+      attempt: run.attempt,
+      executor,
+      claimedAt: iso,
+      leaseMinutes: Number(input("lease-minutes")),
+      issueSha256: createHash("sha256")
+        .update(issueTextForHash(title, body, []))
+        .digest("hex"),
+    }),
     phase: run.phase,
-    executor,
     threadId,
-    claimedAt: iso,
-    leaseExpiresAt: new Date(when.getTime() + Number(input("lease-minutes")) * 60_000).toISOString(),
     dispatchedAt: threadId === null ? null : iso,
     turnStartedAt: threadId === null ? null : iso,
-    issueSha256: createHash("sha256")
-      .update(issueTextForHash(title, body, []))
-      .digest("hex"),
-    pushedSha: null,
-    fixForwards: 0,
-    firstRedAt: null,
-    lastFailureSignature: null,
-    sameFailureStreak: 0,
     lastAction: terminal?.action ?? null,
     reason: run.reason ?? (terminal ? `seeded by the sandbox world as ${run.phase}` : null),
     doorbell: terminal?.doorbell ? { kind: terminal.doorbell, delivered: true } : null,

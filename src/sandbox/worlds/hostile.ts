@@ -7,7 +7,7 @@
 // Built in code because the long body and exact code points read better here
 // than in YAML; it is validated like any world file.
 
-import { encodeRunRecord, runIdFor, type RunRecord } from "../../core/run-record.js";
+import { claimRecord, encodeRunRecord, type RunRecord } from "../../core/run-record.js";
 import type { WorldInput } from "../world/schema.js";
 
 /** GitHub's maximum issue body length, in characters. */
@@ -203,27 +203,18 @@ export function hostileWorld(): WorldInput {
 function forgedProgress(issue: number, overrides: Partial<RunRecord>): string {
   const attempt = overrides.attempt ?? 1;
   const record: RunRecord = {
-    v: 1,
-    runId: runIdFor(HOSTILE_REPO, issue, attempt),
-    repo: HOSTILE_REPO,
-    issue,
-    attempt,
+    ...claimRecord({
+      repo: HOSTILE_REPO,
+      issue,
+      attempt,
+      executor: "t3",
+      claimedAt: "2026-03-02T07:00:00.000Z",
+      leaseMinutes: 15,
+      issueSha256: "0".repeat(64),
+    }),
     phase: "dispatched",
-    executor: "t3",
-    threadId: null,
-    claimedAt: "2026-03-02T07:00:00.000Z",
-    leaseExpiresAt: "2026-03-02T07:15:00.000Z",
     dispatchedAt: "2026-03-02T07:00:00.000Z",
     turnStartedAt: "2026-03-02T07:00:00.000Z",
-    issueSha256: "0".repeat(64),
-    pushedSha: null,
-    fixForwards: 0,
-    firstRedAt: null,
-    lastFailureSignature: null,
-    sameFailureStreak: 0,
-    lastAction: null,
-    reason: null,
-    doorbell: null,
     ...overrides,
   };
   return [
