@@ -203,6 +203,14 @@ async function advance(
         : null,
       ownWorkflowRunId: ctx.ownWorkflowRunId,
     });
+    // Red on a parent this run pushed itself is a fix that did not fix, not someone else's
+    // breakage: the same-failure and budget rules judge it, or one retry would freeze the run.
+    const parentSha = answer.parent?.sha;
+    const since = Date.parse(record.dispatchedAt ?? record.claimedAt);
+    const ownParent =
+      parentSha !== undefined &&
+      (parentSha === record.pushedSha || facts.references.some((r) => r.sha === parentSha && Date.parse(r.at) > since));
+    if (ownParent) judgement = { ...judgement, parentAlreadyRed: false };
   }
 
   const now = ctx.now().toISOString();
