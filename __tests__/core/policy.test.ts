@@ -497,6 +497,19 @@ describe("gate order", () => {
     });
   });
 
+  it("a fleet at max-in-flight before this tick is judged before trust, so its issues need no role lookup", () => {
+    const unknownLabeler = aReadyIssue({
+      repo: OTHER_REPO,
+      readyLabeledBy: anActor({ login: "mallory", role: "unknown" }),
+    });
+    const config = aConfig({ "max-in-flight": "1" });
+    expect(verdict(unknownLabeler, { config, inFlight: [aRef(9)] })).toEqual({
+      code: "max-in-flight",
+      inFlight: 1,
+      limit: 1,
+    });
+  });
+
   it("a repo filled by this tick's dispatches is judged after trust: an untrusted issue there is untrusted", () => {
     const first = aReadyIssue({ number: 1 });
     const untrustedSecond = aReadyIssue({ number: 2, readyLabeledBy: anActor({ login: "mallory", role: "read" }) });
@@ -586,7 +599,7 @@ describe("roles to resolve", () => {
 
   it("asks for nothing in a fleet of 50 busy repos with 20 ready issues each", () => {
     const repos = Array.from({ length: 50 }, (_, r) => `fleet/repo-${String(r).padStart(2, "0")}`);
-    const config = aConfig({ allowlist: repos.join("\n") });
+    const config = aConfig({ allowlist: repos.join("\n"), "max-in-flight": "50" });
     const inFlight = repos.map((repo) => aRef(100, repo));
     const ready = repos.flatMap((repo, r) =>
       Array.from({ length: 20 }, (_, i) =>
@@ -608,6 +621,13 @@ describe("roles to resolve", () => {
     const pairs = needs(ready, { config, inFlight: oneFree });
     expect(pairs).toHaveLength(40);
     expect(new Set(pairs.map((pair) => pair.repo))).toEqual(new Set(["fleet/repo-07"]));
+  });
+
+  it("asks for nothing while the fleet is at max-in-flight, but does once a run ends", () => {
+    const config = aConfig({ "max-in-flight": "1" });
+    const free = unvetted({ repo: OTHER_REPO });
+    expect(needs([free], { config, inFlight: [aRef(9)] })).toEqual([]);
+    expect(needs([free], { config })).toHaveLength(2);
   });
 
   it("asks for nothing in a repo already at max-per-repo, but does in one with room left", () => {

@@ -84,7 +84,10 @@ export type SkipReason =
  * issues that pass every gate before trust (rolesToResolve): so the calls grow
  * with the repos that can take work, not with the ready set, and a fleet whose
  * repos are all busy needs none. A full repo's issues say `repo-busy` until it
- * frees; then their trust is judged.
+ * frees; then their trust is judged. Likewise a fleet already at max-in-flight
+ * before this tick: every issue that reaches this point says `max-in-flight`
+ * (checked here, ahead of its place at the end of the list), and no role is
+ * looked up until a run ends.
  *
  * Then approval: was the label applied by someone trusted, and is the text
  * still what they approved. Then the run budget, the blockers, and last the
@@ -179,8 +182,9 @@ export function awaitingNativeBlockerCheck(selection: Selection, checked: Readon
  * The (repo, login) pairs whose role the trust gates need this tick: the
  * ready-label applier and the post-label editor of every issue that passes
  * every gate before `untrusted-labeler` (so none in a repo that is already
- * full, none while the switch is on or draining). Skipped, because their role
- * cannot change the outcome: actors `isTrusted` settles without a role
+ * full, none while the fleet is at max-in-flight, none while the switch is on
+ * or draining). Skipped, because their role cannot change the outcome:
+ * actors `isTrusted` settles without a role
  * (listed in trusted-users), bots (untrusted unless listed), actors whose role
  * is already known (anything but `unknown`), an edit at or before the label
  * (it needs no approval), and the editor of an issue whose labeller is
@@ -311,6 +315,9 @@ function standingGate(issue: ReadyIssue, config: PolicyConfig, lock: Lock, copie
   if (holders.length >= limits.maxPerRepo) {
     return { code: "repo-busy", repo: issue.repo, holders: holders.map(copyRef), limit: limits.maxPerRepo };
   }
+  // The whole fleet full before this tick: nothing can start, whatever the issue's trust.
+  if (lock.total >= limits.maxInFlight)
+    return { code: "max-in-flight", inFlight: lock.total, limit: limits.maxInFlight };
   return null;
 }
 
