@@ -125,6 +125,17 @@ export class T3Executor implements Executor {
         threadId: null,
       };
     }
+    if (thread.latestTurn === null) {
+      // A dispatch cut between thread.create and turn.start: no agent ever got the prompt, so
+      // there is no run to adopt. Once the claim's lease ends it is released, and the repeat
+      // dispatch (same ids) finds the thread and sends the turn.
+      return {
+        state: "missing",
+        detail: "the thread has no turn: the dispatch stopped before the prompt",
+        link: null,
+        threadId: null,
+      };
+    }
     return { ...threadStatus(thread), link: this.link(threadId, run.repo), threadId };
   }
 
