@@ -270,8 +270,14 @@ async function startRun(
     throw error;
   }
 
-  // 3. Record.
-  const dispatchedAt = ctx.now().toISOString();
+  // 3. Record. A claim of this same attempt that never recorded its dispatch may have reached
+  // the executor anyway (a lost reply): the agent may have worked, even pushed, since then, so
+  // the run counts from that claim, or the watch tick would ignore a commit it already made.
+  const earlier = state.comment ? decodeRunRecord(state.comment.body) : null;
+  const dispatchedAt =
+    earlier?.ok === true && earlier.record.runId === runId && earlier.record.dispatchedAt === null
+      ? earlier.record.claimedAt
+      : ctx.now().toISOString();
   record = { ...record, phase: "dispatched", threadId: result.threadId, dispatchedAt, turnStartedAt: dispatchedAt };
   await writeRecord(ctx, target, record, { ...seen, agentLink: result.link });
   return { ...base, link: result.link };
