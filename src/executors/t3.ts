@@ -68,6 +68,8 @@ export interface T3ExecutorOptions {
   /** `createdAt` for commands: the tick's `now`, so ids and times come from one place. */
   now: () => Date;
   dispatcher?: Dispatcher;
+  /** Milliseconds to wait for an answer's headers, and between body chunks (default 30 s). */
+  timeoutMs?: number;
 }
 
 export class T3Executor implements Executor {
@@ -205,8 +207,8 @@ export class T3Executor implements Executor {
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         ...(body === undefined ? {} : { body }),
-        headersTimeout: TIMEOUT_MS,
-        bodyTimeout: TIMEOUT_MS,
+        headersTimeout: this.options.timeoutMs ?? TIMEOUT_MS,
+        bodyTimeout: this.options.timeoutMs ?? TIMEOUT_MS,
         ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
       });
       let text = "";
@@ -217,7 +219,13 @@ export class T3Executor implements Executor {
       return { status: response.statusCode, body: text };
     } catch (error) {
       if (error instanceof ExecutorError) throw error;
-      const reason = error instanceof Error ? error.message : "request failed";
+      const code = (error as { code?: unknown }).code;
+      const timedOut = code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
+      const reason = timedOut
+        ? `no answer within ${this.options.timeoutMs ?? TIMEOUT_MS} ms`
+        : error instanceof Error
+          ? error.message
+          : "request failed";
       throw new ExecutorError(`T3 ${method} ${path}: ${reason}`, false);
     }
   }

@@ -40,6 +40,8 @@ export interface GitHubClientOptions {
   retryUnitMs?: number;
   /** How many times a limited or failed request is tried again. */
   maxRetries?: number;
+  /** Milliseconds without a complete answer before a request counts as failed (and a read is retried). */
+  requestTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -50,8 +52,12 @@ export interface GitHubClient {
   spendPoints(points: number): void;
 }
 
+/** A hung connection must not hold the tick past its budget; GitHub itself gives up on a request after 10 s. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const unit = options.retryUnitMs ?? 1000;
+  const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const maxRetries = options.maxRetries ?? 3;
   const log = options.log ?? (() => undefined);
   const counts: RequestCounts = {
@@ -71,7 +77,18 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     if (isGraphql) counts.graphql++;
     else counts.rest++;
     if (isGraphql ? isMutation(init?.body) : method !== "GET" && method !== "HEAD") counts.writes++;
-    const response = await fetch(input, init);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(input, {
+        ...init,
+        signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
+      });
+    } catch (error) {
+      if (!timeout.aborted) throw error;
+      // Octokit turns this into a retryable failure; the message says what happened, never with the token.
+      throw new Error(`GitHub gave no answer to ${method} ${url.pathname} within ${timeoutMs} ms`, { cause: error });
+    }
     const resource = response.headers.get("x-ratelimit-resource");
     const remaining = Number(response.headers.get("x-ratelimit-remaining") ?? NaN);
     if (resource !== null && Number.isFinite(remaining)) {

@@ -21,6 +21,8 @@ export interface SetupOptions {
   /** `none` and a small retry unit for the sandbox's emulator; production keeps GitHub's pacing. */
   pacing?: "github" | "none";
   retryUnitMs?: number;
+  /** Per-request timeout for GitHub and the executor; production keeps the clients' 30 s. */
+  requestTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -36,12 +38,17 @@ export function createTickContext(
     apiUrl: config.github.apiUrl,
     pacing: options.pacing ?? "github",
     ...(options.retryUnitMs === undefined ? {} : { retryUnitMs: options.retryUnitMs }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     log,
   });
   let executor: Executor;
   let executorRequests: () => number | null = () => null;
   if (config.executor.kind === "t3") {
-    const t3 = new T3Executor({ settings: config.executor, now });
+    const t3 = new T3Executor({
+      settings: config.executor,
+      now,
+      ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
+    });
     executor = t3;
     executorRequests = () => t3.counts.requests;
   } else {
