@@ -104,7 +104,9 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     options.token,
     {
       baseUrl: options.apiUrl,
-      request: { fetch: countingFetch, retries: maxRetries },
+      // No `retries` here: a default `request.retries` makes plugin-retry repeat every failure,
+      // 404s and 422s included; the retry plugin's own `retries` covers only retryable ones.
+      request: { fetch: countingFetch },
       log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log(m), error: (m: string) => log(m) },
       retry: { retryAfterBaseValue: unit, retries: maxRetries },
       throttle: {
