@@ -9,7 +9,13 @@ import { request } from "undici";
 import type { Config } from "../core/config.js";
 import type { DoorbellKind, RepoSlug } from "../core/types.js";
 
+/** How long one sink may take before its ring counts as failed. */
 const TIMEOUT_MS = 10_000;
+
+export interface SinkOptions {
+  /** Per-request timeout; 10 s unless a test wants a hung receiver to fail fast. */
+  timeoutMs?: number;
+}
 
 export interface Doorbell {
   kind: DoorbellKind;
@@ -42,11 +48,12 @@ export function headline(d: Doorbell): string {
   return `afk-loop ${HEADLINES[d.kind]}: ${d.repo}#${d.issue} ${d.title}`.slice(0, 250);
 }
 
-export function sinksFrom(settings: Config["doorbell"]): DoorbellSink[] {
+export function sinksFrom(settings: Config["doorbell"], options: SinkOptions = {}): DoorbellSink[] {
+  const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
   const sinks: DoorbellSink[] = [];
-  if (settings.slackWebhookUrl) sinks.push(slackSink(settings.slackWebhookUrl));
-  if (settings.ntfyUrl) sinks.push(ntfySink(settings.ntfyUrl, settings.ntfyToken));
-  if (settings.webhookUrl) sinks.push(webhookSink(settings.webhookUrl, settings.webhookSecret));
+  if (settings.slackWebhookUrl) sinks.push(slackSink(settings.slackWebhookUrl, timeoutMs));
+  if (settings.ntfyUrl) sinks.push(ntfySink(settings.ntfyUrl, settings.ntfyToken, timeoutMs));
+  if (settings.webhookUrl) sinks.push(webhookSink(settings.webhookUrl, settings.webhookSecret, timeoutMs));
   return sinks;
 }
 
@@ -64,36 +71,42 @@ export async function ringAll(sinks: readonly DoorbellSink[], doorbell: Doorbell
   return result;
 }
 
-async function post(sink: string, url: string, body: string, headers: Record<string, string>): Promise<void> {
+async function post(
+  sink: string,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<void> {
   let status: number;
   try {
     const response = await request(url, {
       method: "POST",
       headers,
       body,
-      headersTimeout: TIMEOUT_MS,
-      bodyTimeout: TIMEOUT_MS,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
     });
     status = response.statusCode;
     await response.body.dump();
   } catch (error) {
     // The URL itself may be the secret (Slack's is): name the sink, never the address.
     const reason =
-      error instanceof Error && error.name === "TimeoutError" ? `timed out after ${TIMEOUT_MS} ms` : "unreachable";
+      error instanceof Error && error.name === "TimeoutError" ? `timed out after ${timeoutMs} ms` : "unreachable";
     // eslint-disable-next-line preserve-caught-error -- the cause would carry the secret URL into logs
     throw new Error(`${sink}: ${reason}`);
   }
   if (status < 200 || status >= 300) throw new Error(`${sink}: answered HTTP ${status}`);
 }
 
-function slackSink(url: string): DoorbellSink {
+function slackSink(url: string, timeoutMs: number): DoorbellSink {
   return {
     name: "slack",
     ring: (d) => {
       const links = [`<${d.issueUrl}|${d.repo}#${d.issue}>`, ...(d.runLink ? [`<${d.runLink}|agent run>`] : [])];
       const text = `${headline(d)}\n${d.reason}\n${links.join(" · ")}`;
-      return post("slack", url, JSON.stringify({ text }), { "content-type": "application/json" });
+      return post("slack", url, JSON.stringify({ text }), { "content-type": "application/json" }, timeoutMs);
     },
   };
 }
@@ -105,19 +118,25 @@ const NTFY_TAGS: Record<DoorbellKind, string> = {
   frozen: "ice_cube",
 };
 
-function ntfySink(url: string, token: string | null): DoorbellSink {
+function ntfySink(url: string, token: string | null, timeoutMs: number): DoorbellSink {
   return {
     name: "ntfy",
     ring: (d) =>
-      post("ntfy", url, `${d.reason}\n${d.issueUrl}${d.runLink ? `\n${d.runLink}` : ""}`, {
-        "content-type": "text/plain; charset=utf-8",
-        // Header values must be ASCII-safe: ntfy decodes RFC 2047 encoded words.
-        title: `=?UTF-8?B?${Buffer.from(headline(d)).toString("base64")}?=`,
-        priority: NTFY_PRIORITY[d.kind],
-        tags: NTFY_TAGS[d.kind],
-        click: d.issueUrl,
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      }),
+      post(
+        "ntfy",
+        url,
+        `${d.reason}\n${d.issueUrl}${d.runLink ? `\n${d.runLink}` : ""}`,
+        {
+          "content-type": "text/plain; charset=utf-8",
+          // Header values must be ASCII-safe: ntfy decodes RFC 2047 encoded words.
+          title: `=?UTF-8?B?${Buffer.from(headline(d)).toString("base64")}?=`,
+          priority: NTFY_PRIORITY[d.kind],
+          tags: NTFY_TAGS[d.kind],
+          click: d.issueUrl,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        timeoutMs,
+      ),
   };
 }
 
@@ -128,15 +147,21 @@ export function sign(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
-function webhookSink(url: string, secret: string | null): DoorbellSink {
+function webhookSink(url: string, secret: string | null, timeoutMs: number): DoorbellSink {
   return {
     name: "webhook",
     ring: (d) => {
       const body = JSON.stringify({ event: "afk-loop.doorbell", ...d });
-      return post("webhook", url, body, {
-        "content-type": "application/json",
-        ...(secret ? { [SIGNATURE_HEADER]: sign(secret, body) } : {}),
-      });
+      return post(
+        "webhook",
+        url,
+        body,
+        {
+          "content-type": "application/json",
+          ...(secret ? { [SIGNATURE_HEADER]: sign(secret, body) } : {}),
+        },
+        timeoutMs,
+      );
     },
   };
 }
