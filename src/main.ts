@@ -3,9 +3,9 @@
 // Must never make a request before the config is valid and the kill switch
 // is read: a disarmed or misconfigured loop is inert (zero requests).
 
-import * as core from "@actions/core";
 import { ConfigError, INPUT_NAMES, SECRET_INPUTS, TICKS, parseConfig, type Config } from "./core/config.js";
-import { writeSummary } from "./report/action-summary.js";
+// Not @actions/core: it loads an HTTP client at start-up, and a disarmed step should cost little more than node.
+import * as core from "./workflow-commands.js";
 
 export async function run(tickArg: string | undefined): Promise<number> {
   const tick = TICKS.find((t) => t === tickArg);
@@ -38,7 +38,7 @@ export async function run(tickArg: string | undefined): Promise<number> {
     core.info(
       "Set the kill-switch input (vars.AFK_KILL_SWITCH) to `off` to arm it, or `drain` to finish in-flight runs.",
     );
-    await writeSummary(`### afk-loop ${tick}: disarmed\n\nKill switch on: no requests were made.\n`);
+    await core.appendSummary(`### afk-loop ${tick}: disarmed\n\nKill switch on: no requests were made.\n`);
     return 0;
   }
   if (!config.ticks.includes(tick)) {
