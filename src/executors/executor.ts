@@ -58,3 +58,14 @@ export class ExecutorError extends Error {
     this.name = "ExecutorError";
   }
 }
+
+/**
+ * Whether a failed dispatch may still have started the agent: a lost reply, a
+ * timeout or a server error leaves that open; a refusal (an HTTP 4xx, or an
+ * executor error marked rejected) means nothing was started.
+ */
+export function mayHaveStarted(error: unknown): boolean {
+  if (error instanceof ExecutorError) return !error.rejected;
+  const status = (error as { status?: unknown } | null)?.status;
+  return !(typeof status === "number" && status >= 400 && status < 500);
+}

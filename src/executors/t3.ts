@@ -246,7 +246,11 @@ export class T3Executor implements Executor {
           `T3 token lacks the scope for ${what} (403${code}): it needs orchestration:operate and orchestration:read`,
           true,
         );
+      case 500:
+        // T3's answer to a command that breaks a business rule: it was refused, not applied.
+        return new ExecutorError(`T3 refused the ${what} command (500${code})`, true);
       default:
+        // A proxy's 502/504 may come after T3 applied the command: the outcome is unknown.
         return new ExecutorError(`T3 ${what} failed with HTTP ${response.status}${code}`, response.status < 500);
     }
   }

@@ -21,6 +21,7 @@ import { implementerPrompt, issueTextForHash, type TrustedComment } from "../cor
 import { parseBlockedBy, refKey } from "../core/refs.js";
 import { claimRecord, decodeRunRecord, runIdFor, type RunRecord } from "../core/run-record.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
+import { mayHaveStarted } from "../executors/executor.js";
 import { blockerKey, readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";
 import {
   readAllComments,
@@ -254,11 +255,19 @@ async function startRun(
   target.comment = await writeRecord(ctx, target, record, seen);
   await ctx.writer.addLabels(ref, [config.labels.inProgress]);
 
-  // 2. Dispatch; a failure gives the claim back in the same tick.
+  // 2. Dispatch; a refused dispatch gives the claim back in the same tick. One that may have
+  // landed (a lost reply, a timeout, a server error) keeps it: the agent may be at work, so the
+  // lock stays until the watch tick adopts the run or the lease ends with no run to find.
   let result;
   try {
     result = await ctx.executor.dispatch({ repo: issue.repo, issue: issue.number, title: issue.title, runId, prompt });
   } catch (error) {
+    if (mayHaveStarted(error)) {
+      throw new Error(
+        `the dispatch may have reached the executor (${describeError(error)}); the claim stays until the watch tick finds the run or its lease ends at ${record.leaseExpiresAt}`,
+        { cause: error },
+      );
+    }
     record = {
       ...record,
       phase: "released",
