@@ -78,3 +78,23 @@ describe("watch facts", () => {
     expect(facts.repos.find((r) => r.repo === "acme/api")?.ready).toHaveLength(1);
   });
 });
+
+describe("pagination", () => {
+  it("pages only the connections that came back full, past 100 issues, and only for the repo that needs it", async () => {
+    seedRepo("big", 120);
+    seedRepo("small", 2);
+    for (let i = 0; i < 25; i++) {
+      const issue = store.createIssue("acme/small", { author: "maya", title: `running ${i}` });
+      store.applyLabel("acme/small", issue.number, LABELS.inProgress, "afk-app[bot]");
+    }
+    const facts = await readPollFacts(client, ["acme/big", "acme/small"], LABELS);
+    const big = facts.repos.find((r) => r.repo === "acme/big");
+    const small = facts.repos.find((r) => r.repo === "acme/small");
+    expect(big?.ready).toHaveLength(120);
+    expect(new Set(big?.ready.map((i) => i.number)).size).toBe(120);
+    expect(small?.ready).toHaveLength(2);
+    expect(small?.locked).toHaveLength(25);
+    // 120 ready issues at 30 a page: four rounds; the small repo's locks need a second page, folded into round two.
+    expect(client.counts.graphql).toBe(4);
+  });
+});

@@ -76,12 +76,16 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     const isGraphql = url.pathname.endsWith("/graphql");
     if (isGraphql) counts.graphql++;
     else counts.rest++;
-    if (isGraphql ? isMutation(init?.body) : method !== "GET" && method !== "HEAD") counts.writes++;
+    const write = method !== "GET" && method !== "HEAD";
+    if (isGraphql ? isMutation(init?.body) : write) counts.writes++;
     const timeout = AbortSignal.timeout(timeoutMs);
     let response: Response;
     try {
       response = await fetch(input, {
         ...init,
+        // fetch would replay a redirected POST as a GET (to a transferred issue, say) and Octokit
+        // would call that a success: a write is never redirected; the hook below reports it.
+        ...(write ? { redirect: "manual" as const } : {}),
         signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
       });
     } catch (error) {
@@ -133,6 +137,16 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   // Registered after the plugins, so it sees each request once, outside their retries.
   octokit.hook.before("request", () => {
     counts.logical++;
+  });
+  // A write answered with a redirect did not happen (GitHub moves a transferred issue's URLs).
+  octokit.hook.after("request", (response, request) => {
+    const status: number = response.status;
+    if (status < 300 || status >= 400) return;
+    const to = response.headers.location ?? "elsewhere";
+    throw Object.assign(
+      new Error(`GitHub answered ${status} to ${request.method} ${request.url}: moved to ${to}; nothing was written`),
+      { status },
+    );
   });
 
   return {

@@ -9,7 +9,7 @@ import { CHECK_RUN_CONCLUSIONS, CHECK_RUN_STATUSES, COMMIT_STATUS_STATES, DEPLOY
 import type { Instant, RepoSlug } from "../core/types.js";
 import type { GitHubClient } from "./client.js";
 import { chunk, runBatchQuery } from "./graphql.js";
-import { REPOS_PER_QUERY } from "./reads.js";
+import { REPOS_PER_QUERY } from "./graphql.js";
 
 const HISTORY_PAGE = 100;
 const CONTEXTS_PAGE = 100;

@@ -4,6 +4,7 @@
 // the document) and the accounting of points. Makes no decision about what
 // the data means.
 
+import type { RepoSlug } from "../core/types.js";
 import type { GitHubClient } from "./client.js";
 
 /** One aliased root field: `alias: repository(owner: $oN, name: $nN) { ...selection }`. */
@@ -115,6 +116,72 @@ function describeGraphqlError(error: GraphqlErrorShape): string {
   if (error.type === "FORBIDDEN") return "the token is not allowed to read it";
   return error.message ?? "unknown GraphQL error";
 }
+
+export interface RepoPagesQuery<Json, Cursor> {
+  name: string;
+  declare: string[];
+  shared: Record<string, unknown>;
+  /** The selection inside each repository; `$ALIAS` becomes the alias, so page variables can carry it. */
+  selection: string;
+  fragments: string;
+  /** Per-repo page variables for a cursor (names carry the alias) and their declarations. */
+  pageVariables: (cursor: Cursor, alias: string) => Record<string, unknown>;
+  pageDeclare: (alias: string) => string[];
+  /** Take one repository's answer; return the cursor for its next page, or null when it is complete. */
+  absorb: (repo: RepoSlug, data: Json, cursor: Cursor) => Cursor | null;
+  /** A repository that could not be read. */
+  fail: (repo: RepoSlug, error: string) => void;
+}
+
+/**
+ * Reads every repository in batches of REPOS_PER_QUERY, then asks again only
+ * for the repositories whose connections came back full, until none is.
+ * Returns the token's login, folded into the first query for free.
+ */
+export async function readRepoPages<Json, Cursor>(
+  client: GitHubClient,
+  repos: readonly RepoSlug[],
+  first: Cursor,
+  query: RepoPagesQuery<Json, Cursor>,
+): Promise<string | null> {
+  let viewer: string | null = null;
+  let askViewer = true;
+  let pending = repos.map((repo) => ({ repo, cursor: first }));
+  while (pending.length > 0) {
+    const next: typeof pending = [];
+    for (const batch of chunk(pending, REPOS_PER_QUERY)) {
+      const result = await runBatchQuery<Json>(client, {
+        name: query.name,
+        declare: query.declare,
+        shared: query.shared,
+        selection: query.selection,
+        fragments: query.fragments,
+        repos: batch.map((p, i) => {
+          const [owner = "", name = ""] = p.repo.split("/");
+          return { alias: `r${i}`, owner, name, variables: query.pageVariables(p.cursor, `r${i}`) };
+        }),
+        perRepoDeclare: (r) => query.pageDeclare(r.alias),
+        withViewer: askViewer,
+      });
+      if (askViewer) viewer = result.viewer;
+      askViewer = false;
+      batch.forEach((p, i) => {
+        const data = result.byAlias.get(`r${i}`);
+        if (data === undefined) {
+          query.fail(p.repo, result.errors.get(`r${i}`) ?? "not found");
+          return;
+        }
+        const cursor = query.absorb(p.repo, data, p.cursor);
+        if (cursor !== null) next.push({ repo: p.repo, cursor });
+      });
+    }
+    pending = next;
+  }
+  return viewer;
+}
+
+/** Repositories per query: keeps each query far below GitHub's node and time limits. */
+export const REPOS_PER_QUERY = 25;
 
 /** Split a list into chunks of at most `size`. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -6,10 +6,8 @@
 
 import type { IssueComment, IssueRef, Instant, RepoSlug } from "../core/types.js";
 import type { GitHubClient } from "./client.js";
-import { chunk, runBatchQuery, type BatchQuery, type RepoSelection } from "./graphql.js";
+import { readRepoPages } from "./graphql.js";
 
-/** Repositories per query: keeps each query far below GitHub's node and time limits. */
-export const REPOS_PER_QUERY = 25;
 const READY_PAGE = 30;
 const LOCK_PAGE = 20;
 const LABELS_PER_ISSUE = 20;
@@ -124,12 +122,6 @@ const POLL_SELECTION = `
     nodes { number }
   }`;
 
-/** Split `owner/name` for a query; the allowlist guarantees the shape. */
-function selectionFor(repo: RepoSlug, index: number, variables?: Record<string, unknown>): RepoSelection {
-  const [owner = "", name = ""] = repo.split("/");
-  return { alias: `r${index}`, owner, name, ...(variables ? { variables } : {}) };
-}
-
 /**
  * The poll tick's facts: the ready set with everything the policy needs, and
  * each repository's lock, for all repos in ceil(repos / 25) queries plus one
@@ -143,63 +135,41 @@ export async function readPollFacts(
   const facts = new Map<RepoSlug, PollRepoFacts>(
     repos.map((repo) => [repo, { repo, error: null, ready: [], locked: [] }]),
   );
-  let viewer: string | null = null;
-  // Each round asks only for the connections that are still unfinished.
-  let pending = repos.map((repo) => ({
-    repo,
-    readyAfter: null as string | null,
-    lockAfter: null as string | null,
-    readyDone: false,
-    lockDone: false,
-  }));
-  let first = true;
-  while (pending.length > 0) {
-    const next: typeof pending = [];
-    for (const batch of chunk(pending, REPOS_PER_QUERY)) {
-      const selections = batch.map((p, i) =>
-        selectionFor(p.repo, i, { [`readyAfter_r${i}`]: p.readyAfter, [`lockAfter_r${i}`]: p.lockAfter }),
-      );
-      const query: BatchQuery = {
-        name: "AfkPollFacts",
-        declare: ["$ready: String!", "$inProgress: String!"],
-        shared: { ready: labels.ready, inProgress: labels.inProgress },
-        selection: POLL_SELECTION,
-        fragments: READY_ISSUE_FRAGMENT,
-        repos: selections,
-        perRepoDeclare: (r) => [`$readyAfter_${r.alias}: String`, `$lockAfter_${r.alias}: String`],
-        withViewer: first,
-      };
-      const result = await runBatchQuery<PollRepoJson>(client, query);
-      if (first) viewer = result.viewer;
-      first = false;
-      batch.forEach((p, i) => {
-        const repoFacts = facts.get(p.repo);
-        if (!repoFacts) return;
-        const alias = `r${i}`;
-        const error = result.errors.get(alias);
-        const data = result.byAlias.get(alias);
-        if (error !== undefined || !data) {
-          repoFacts.error = error ?? "not found";
-          return;
-        }
-        if (!p.readyDone)
-          repoFacts.ready.push(...data.ready.nodes.map((n) => toReadyIssueFacts(p.repo, n, labels.ready)));
-        if (!p.lockDone) repoFacts.locked.push(...data.locks.nodes.map((n) => n.number));
-        const readyMore = !p.readyDone && data.ready.pageInfo.hasNextPage;
-        const lockMore = !p.lockDone && data.locks.pageInfo.hasNextPage;
-        if (readyMore || lockMore) {
-          next.push({
-            repo: p.repo,
-            readyAfter: readyMore ? data.ready.pageInfo.endCursor : p.readyAfter,
-            lockAfter: lockMore ? data.locks.pageInfo.endCursor : p.lockAfter,
-            readyDone: !readyMore,
-            lockDone: !lockMore,
-          });
-        }
-      });
-    }
-    pending = next;
-  }
+  const at = (repo: RepoSlug) => facts.get(repo) ?? { repo, error: null, ready: [], locked: [] };
+  // Each connection's next page, or null once it is complete (and then not asked again).
+  type Page = { after: string | null } | null;
+  type Cursor = { ready: Page; locks: Page };
+  const nextPage = (page: Page, info: { hasNextPage: boolean; endCursor: string | null }): Page =>
+    page !== null && info.hasNextPage ? { after: info.endCursor } : null;
+  const viewer = await readRepoPages<PollRepoJson, Cursor>(
+    client,
+    repos,
+    { ready: { after: null }, locks: { after: null } },
+    {
+      name: "AfkPollFacts",
+      declare: ["$ready: String!", "$inProgress: String!"],
+      shared: { ready: labels.ready, inProgress: labels.inProgress },
+      selection: POLL_SELECTION,
+      fragments: READY_ISSUE_FRAGMENT,
+      pageVariables: (cursor, alias) => ({
+        [`readyAfter_${alias}`]: cursor.ready?.after ?? null,
+        [`lockAfter_${alias}`]: cursor.locks?.after ?? null,
+      }),
+      pageDeclare: (alias) => [`$readyAfter_${alias}: String`, `$lockAfter_${alias}: String`],
+      absorb: (repo, data, cursor) => {
+        const repoFacts = at(repo);
+        if (cursor.ready)
+          repoFacts.ready.push(...data.ready.nodes.map((n) => toReadyIssueFacts(repo, n, labels.ready)));
+        if (cursor.locks) repoFacts.locked.push(...data.locks.nodes.map((n) => n.number));
+        const next = {
+          ready: nextPage(cursor.ready, data.ready.pageInfo),
+          locks: nextPage(cursor.locks, data.locks.pageInfo),
+        };
+        return next.ready === null && next.locks === null ? null : next;
+      },
+      fail: (repo, error) => (at(repo).error = error),
+    },
+  );
   return { viewer, repos: [...facts.values()] };
 }
 
@@ -350,40 +320,25 @@ export async function readWatchFacts(
   const facts = new Map<RepoSlug, WatchRepoFacts>(
     repos.map((repo) => [repo, { repo, error: null, defaultBranch: null, runs: [], owed: [] }]),
   );
-  let viewer: string | null = null;
-  let pending = repos.map((repo) => ({ repo, after: null as string | null }));
-  let first = true;
-  while (pending.length > 0) {
-    const next: typeof pending = [];
-    for (const batch of chunk(pending, REPOS_PER_QUERY)) {
-      const result = await runBatchQuery<WatchRepoJson>(client, {
-        name: "AfkWatchFacts",
-        declare: ["$inProgress: String!", "$owed: String!"],
-        shared: { inProgress: labels.inProgress, owed: labels.owed },
-        selection: WATCH_SELECTION,
-        fragments: RUN_ISSUE_FRAGMENT,
-        repos: batch.map((p, i) => selectionFor(p.repo, i, { [`runsAfter_r${i}`]: p.after })),
-        perRepoDeclare: (r) => [`$runsAfter_${r.alias}: String`],
-        withViewer: first,
-      });
-      if (first) viewer = result.viewer;
-      first = false;
-      batch.forEach((p, i) => {
-        const repoFacts = facts.get(p.repo);
-        if (!repoFacts) return;
-        const data = result.byAlias.get(`r${i}`);
-        if (!data) {
-          repoFacts.error = result.errors.get(`r${i}`) ?? "not found";
-          return;
-        }
-        repoFacts.defaultBranch = data.defaultBranchRef?.name ?? null;
-        repoFacts.runs.push(...data.runs.nodes.map((n) => toRunIssueFacts(p.repo, n)));
-        if (p.after === null) repoFacts.owed = data.owed.nodes.map((n) => toRunIssueFacts(p.repo, n));
-        if (data.runs.pageInfo.hasNextPage) next.push({ repo: p.repo, after: data.runs.pageInfo.endCursor });
-      });
-    }
-    pending = next;
-  }
+  const at = (repo: RepoSlug) => facts.get(repo) ?? { repo, error: null, defaultBranch: null, runs: [], owed: [] };
+  const viewer = await readRepoPages<WatchRepoJson, string | null>(client, repos, null, {
+    name: "AfkWatchFacts",
+    declare: ["$inProgress: String!", "$owed: String!"],
+    shared: { inProgress: labels.inProgress, owed: labels.owed },
+    selection: WATCH_SELECTION,
+    fragments: RUN_ISSUE_FRAGMENT,
+    pageVariables: (after, alias) => ({ [`runsAfter_${alias}`]: after }),
+    pageDeclare: (alias) => [`$runsAfter_${alias}: String`],
+    absorb: (repo, data, after) => {
+      const repoFacts = at(repo);
+      repoFacts.defaultBranch = data.defaultBranchRef?.name ?? null;
+      repoFacts.runs.push(...data.runs.nodes.map((n) => toRunIssueFacts(repo, n)));
+      // Owed doorbells are few; the first page's are plenty for one tick.
+      if (after === null) repoFacts.owed = data.owed.nodes.map((n) => toRunIssueFacts(repo, n));
+      return data.runs.pageInfo.hasNextPage ? data.runs.pageInfo.endCursor : null;
+    },
+    fail: (repo, error) => (at(repo).error = error),
+  });
   return { viewer, repos: [...facts.values()] };
 }
 
