@@ -283,11 +283,22 @@ const shard = text.transform((s, ctx): Shard | null => {
 });
 
 const label = text.transform((s, ctx) => {
-  if (s === "" || s.length > 50) {
-    ctx.addIssue({ code: "custom", message: "must be a label name of 1 to 50 characters" });
+  // Control characters (a line break could start a workflow command where a label is printed) and bidi controls.
+  if (s === "" || s.length > 50 || /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(s)) {
+    ctx.addIssue({ code: "custom", message: "must be a label name of 1 to 50 characters, without control characters" });
     return z.NEVER;
   }
   return s;
+});
+
+const login = text.transform((s, ctx): string | null => {
+  if (s === "") return null;
+  const value = s.replace(/^@/, "");
+  if (!LOGIN.test(value)) {
+    ctx.addIssue({ code: "custom", message: "must be a GitHub login, such as my-app[bot]" });
+    return z.NEVER;
+  }
+  return value;
 });
 
 const template = (placeholders: readonly string[]) =>
@@ -325,7 +336,7 @@ const InputsSchema = z.object({
   "frozen-label": label,
   "min-labeler-role": oneOf(ROLES.filter((r) => r !== "none" && r !== "read")),
   "trusted-users": logins,
-  "loop-identity": optionalText,
+  "loop-identity": login,
   "max-per-repo": integer(1, 50),
   "max-in-flight": integer(1, 500),
   "max-runs-per-issue": integer(1, 50),
