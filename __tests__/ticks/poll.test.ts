@@ -288,9 +288,9 @@ describe("claim, dispatch, record", () => {
     expect(loop.userMessages(1)[0]).toContain("Add a /healthz endpoint.");
   });
 
-  // A refusal (T3 answers 400 to thread.create): nothing started, so nothing needs the lock.
+  // A refusal (T3's 500 is a business-rule rejection, DESIGN §8): nothing started, so nothing needs the lock.
   describe("when T3 refuses the thread", () => {
-    const refuse = { kind: "status", status: 400, route: "dispatch", commandType: "thread.create", times: 1 } as const;
+    const refuse = { kind: "status", status: 500, route: "dispatch", commandType: "thread.create", times: 1 } as const;
 
     it("the claim is released in the same tick: lock off, record released, ready label kept", async () => {
       const loop = await startLoop(tickWorld({ issues: [readyIssue(1)] }));
