@@ -67,8 +67,8 @@ describe("a poll tick that dies between claim and dispatch", () => {
 
   it("with the lock on: the lock goes when the lease ends, and the issue is dispatched once", async () => {
     const loop = await startWorld();
-    // T3 refuses the dispatch, and the write that would give the claim back is cut.
-    loop.sandbox.t3.addFault({ kind: "reset", route: "snapshot", times: 1 });
+    // The dispatch's first command is cut, and so is the write that would give the claim back.
+    loop.sandbox.t3.addFault({ kind: "reset", route: "dispatch", commandType: "project.create", times: 1 });
     await pollCutAt(loop, COMMENT_EDIT);
     expect(loop.record(1)?.phase).toBe("claimed");
     expect(loop.labels(1)).toContain(LABELS.inProgress);
