@@ -220,7 +220,8 @@ async function startRun(
   const issue = choice.issue;
   const ref = { repo: issue.repo, number: issue.number };
   const comments = await trustedComments(ctx, issue, roles, identity);
-  const runId = runIdFor(issue.repo, issue.number, choice.attempt);
+  const attempt = await unusedAttempt(ctx, choice, state);
+  const runId = runIdFor(issue.repo, issue.number, attempt);
   const prompt = implementerPrompt({
     issue: { repo: issue.repo, number: issue.number, title: issue.title, body: issue.body, url: issue.url },
     comments,
@@ -233,7 +234,7 @@ async function startRun(
     title: issue.title,
     url: issue.url,
     runId,
-    attempt: choice.attempt,
+    attempt,
     link: null,
   };
   if (config.dryRun) return base;
@@ -243,7 +244,7 @@ async function startRun(
   let record: RunRecord = claimRecord({
     repo: issue.repo,
     issue: issue.number,
-    attempt: choice.attempt,
+    attempt,
     executor: config.executor.kind,
     claimedAt: now.toISOString(),
     leaseMinutes: config.limits.leaseMinutes,
@@ -290,6 +291,25 @@ async function startRun(
   record = { ...record, phase: "dispatched", threadId: result.threadId, dispatchedAt, turnStartedAt: dispatchedAt };
   await writeRecord(ctx, target, record, { ...seen, agentLink: result.link });
   return { ...base, link: result.link };
+}
+
+/**
+ * The attempt to claim. A readable record vouches for the policy's count. Without one (a first
+ * run, or a record lost or handed to a human as unreadable) earlier runs' ids are unknown, and
+ * reusing one makes the executor replay that run's first turn instead of giving an agent the new
+ * prompt. The executor knows which it has: take the first attempt it has no run for.
+ */
+async function unusedAttempt(ctx: TickContext, choice: Dispatch, state: ReadyIssueState): Promise<number> {
+  if (state.comment !== null && decodeRunRecord(state.comment.body).ok) return choice.attempt;
+  const { repo, number } = choice.issue;
+  const last = ctx.config.limits.maxRunsPerIssue;
+  for (let attempt = choice.attempt; attempt <= last; attempt++) {
+    const run = await ctx.executor.status({ repo, runId: runIdFor(repo, number, attempt), threadId: null });
+    if (run.state === "missing") return attempt;
+  }
+  throw new Error(
+    `no readable run record, and the executor already has runs for attempts ${choice.attempt} to ${last} (max-runs-per-issue); not dispatched`,
+  );
 }
 
 /** Comments whose authors the trust rule accepts, in order; never the loop's own. */
