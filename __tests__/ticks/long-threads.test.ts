@@ -1,17 +1,21 @@
 // An issue with more comments than the batched read takes: a re-run must still
 // find the loop's earlier progress comment, count its attempt, and edit that
-// comment rather than post a second one.
+// comment rather than post a second one; the watch tick must still find a
+// run's record behind a long discussion.
 import { afterEach, expect, it } from "vitest";
-import { runRound, finalState } from "../../src/sandbox/simulate.js";
 import { parseConfig } from "../../src/core/config.js";
+import { finalState, runRound } from "../../src/sandbox/simulate.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/world/sandbox.js";
+import type { WorldInput } from "../../src/sandbox/world/schema.js";
 
 let sandbox: Sandbox | undefined;
 afterEach(() => sandbox?.stop());
 
-it("a re-labelled issue with a long thread gets attempt 2 on its one progress comment", async () => {
-  const chatter = Array.from({ length: 25 }, (_, i) => ({ by: "maya", at: `-${60 - i}m`, body: `comment ${i}` }));
-  sandbox = await startSandbox({
+type IssueInput = NonNullable<NonNullable<WorldInput["repos"]>[number]["issues"]>[number];
+
+/** One repo, one issue with `comments` chatter comments, and whatever run the test seeds. */
+function oneIssueWorld(issue: Partial<IssueInput>, comments: number): WorldInput {
+  return {
     version: 1,
     start: "2026-03-02T09:00:00Z",
     users: ["maya"],
@@ -33,16 +37,30 @@ it("a re-labelled issue with a long thread gets attempt 2 on its one progress co
             number: 1,
             title: "Retry the flaky upload",
             author: "maya",
-            comments: chatter,
-            run: { attempt: 1, phase: "escalated", since: "-30m", reason: "the agent stopped" },
-            labels: [{ name: "ready-for-agent", by: "maya", at: "-5m" }],
+            comments: Array.from({ length: comments }, (_, i) => ({
+              by: "maya",
+              at: `-${comments + 5 - i}m`,
+              body: `comment ${i}`,
+            })),
+            ...issue,
           },
         ],
       },
     ],
-  });
-  const config = parseConfig(sandbox.inputs);
-  const round = await runRound(sandbox, config, 1);
+  };
+}
+
+it("a re-labelled issue with a long thread gets attempt 2 on its one progress comment", async () => {
+  sandbox = await startSandbox(
+    oneIssueWorld(
+      {
+        run: { attempt: 1, phase: "escalated", since: "-40m", reason: "the agent stopped" },
+        labels: [{ name: "ready-for-agent", by: "maya", at: "-1m" }],
+      },
+      25,
+    ),
+  );
+  const round = await runRound(sandbox, parseConfig(sandbox.inputs), 1);
   expect(round.poll?.dispatched.map((d) => d.attempt)).toEqual([2]);
   const issue = finalState(sandbox).issues[0];
   expect(issue?.progressComments).toBe(1);
@@ -50,36 +68,15 @@ it("a re-labelled issue with a long thread gets attempt 2 on its one progress co
 });
 
 it("the watch tick finds a run's progress comment behind more comments than the batch read takes", async () => {
-  sandbox = await startSandbox({
-    version: 1,
-    start: "2026-03-02T09:00:00Z",
-    users: ["maya"],
-    github: { tokens: [{ token: "ghs_app", login: "afk-loop[bot]" }] },
-    t3: { tokens: { t3_op: ["orchestration:operate", "orchestration:read"] } },
-    inputs: {
-      "github-token": "ghs_app",
-      "kill-switch": "off",
-      allowlist: "acme/api",
-      executor: "t3",
-      "t3-token": "t3_op",
-    },
-    repos: [
+  sandbox = await startSandbox(
+    oneIssueWorld(
       {
-        repo: "acme/api",
-        collaborators: { maya: "admin" },
-        issues: [
-          {
-            number: 1,
-            title: "Retry the flaky upload",
-            author: "maya",
-            run: { attempt: 1, phase: "dispatched", since: "-50m" },
-            comments: Array.from({ length: 35 }, (_, i) => ({ by: "maya", at: `-${40 - i}m`, body: `comment ${i}` })),
-            labels: [{ name: "ready-for-agent", by: "maya", at: "-60m" }],
-          },
-        ],
+        run: { attempt: 1, phase: "dispatched", since: "-50m" },
+        labels: [{ name: "ready-for-agent", by: "maya", at: "-60m" }],
       },
-    ],
-  });
+      35,
+    ),
+  );
   const round = await runRound(sandbox, parseConfig(sandbox.inputs), 1);
   expect(round.watch?.runs.map((r) => [r.action, r.runId !== null])).toEqual([["wait", true]]);
 });
