@@ -7,9 +7,10 @@ import * as core from "@actions/core";
 import { shardRepos, type Config, type Tick } from "./core/config.js";
 import { writeSummary } from "./report/action-summary.js";
 import { outputsOf, renderMarkdown, renderTerminal } from "./report/render.js";
-import { pollTick } from "./ticks/poll.js";
+import { describeError } from "./ticks/context.js";
+import { pollTick, type PollReport } from "./ticks/poll.js";
 import { createTickContext } from "./ticks/setup.js";
-import { watchTick } from "./ticks/watch.js";
+import { watchTick, type WatchReport } from "./ticks/watch.js";
 
 export async function runTick(tick: Tick, config: Config): Promise<number> {
   const runId = Number(process.env.GITHUB_RUN_ID);
@@ -17,8 +18,21 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
     ownWorkflowRunId: Number.isSafeInteger(runId) && runId > 0 ? runId : null,
     log: (line) => core.info(line),
   });
-  const watch = tick === "watch" ? await watchTick(ctx) : null;
-  const poll = tick === "poll" ? await pollTick(ctx) : null;
+  let reports: { watch: WatchReport | null; poll: PollReport | null };
+  try {
+    reports = {
+      watch: tick === "watch" ? await watchTick(ctx) : null,
+      poll: tick === "poll" ? await pollTick(ctx) : null,
+    };
+  } catch (error) {
+    // A failure no single issue owns (the batched reads, say): one clear line, not a stack dump.
+    const status = (error as { status?: unknown }).status;
+    const why = `${describeError(error)}${typeof status === "number" ? ` (HTTP ${status})` : ""}`;
+    core.setFailed(`afk-loop: the ${tick} tick stopped: ${why}`);
+    await writeSummary(`### afk-loop ${tick}: stopped\n\n${why.replace(/[<>&`]/g, (c) => `&#${c.charCodeAt(0)};`)}\n`);
+    return 1;
+  }
+  const { watch, poll } = reports;
 
   const meta = {
     mode: config.killSwitch === "drain" ? ("drain" as const) : ("armed" as const),
