@@ -74,7 +74,10 @@ export interface T3ExecutorOptions {
 
 export class T3Executor implements Executor {
   readonly kind = "t3" as const;
+  /** Read once per tick; what this process creates afterwards is remembered instead of re-read. */
   private snapshot: Promise<Snapshot> | null = null;
+  private readonly createdProjects = new Set<string>();
+  private readonly startedThreads = new Set<string>();
   /** Counts of HTTP requests, for the job summary. */
   readonly counts = { requests: 0, commands: 0 };
 
@@ -85,7 +88,8 @@ export class T3Executor implements Executor {
     const threadId = threadIdFor(req.runId);
     const settings = this.options.settings;
     await this.ensureProject(req.repo, projectId);
-    const threadKnown = (await this.readSnapshot()).threads.some((t) => t.id === threadId);
+    const threadKnown =
+      this.startedThreads.has(threadId) || (await this.readSnapshot()).threads.some((t) => t.id === threadId);
     if (!threadKnown) {
       await this.command({
         type: "thread.create",
@@ -102,13 +106,13 @@ export class T3Executor implements Executor {
       });
     }
     await this.startTurn(req.runId, threadId, 0, req.prompt);
-    this.snapshot = null; // the read model changed under us
+    this.startedThreads.add(threadId);
     return { threadId, link: this.link(threadId, req.repo) };
   }
 
   async followUp(req: FollowUpRequest): Promise<DispatchResult> {
     await this.startTurn(req.runId, req.threadId, req.turn, req.prompt);
-    this.snapshot = null;
+    this.startedThreads.add(req.threadId);
     return { threadId: req.threadId, link: this.link(req.threadId, req.repo) };
   }
 
@@ -118,6 +122,9 @@ export class T3Executor implements Executor {
     threadId: string | null;
   }): Promise<AgentStatus & { threadId: string | null }> {
     const threadId = run.threadId ?? threadIdFor(run.runId);
+    // A turn this process started is running, whatever the snapshot read before it says.
+    if (this.startedThreads.has(threadId))
+      return { state: "running", detail: null, link: this.link(threadId, run.repo), threadId };
     const thread = (await this.readSnapshot()).threads.find((t) => t.id === threadId);
     if (!thread || thread.deletedAt || thread.archivedAt) {
       return {
@@ -150,6 +157,7 @@ export class T3Executor implements Executor {
   }
 
   private async ensureProject(repo: RepoSlug, projectId: string): Promise<void> {
+    if (this.createdProjects.has(projectId)) return;
     const snapshot = await this.readSnapshot();
     if (snapshot.projects.some((p) => p.id === projectId && !p.deletedAt)) return;
     const [owner = "", name = ""] = repo.split("/");
@@ -162,6 +170,7 @@ export class T3Executor implements Executor {
       createWorkspaceRootIfMissing: true,
       createdAt: this.options.now().toISOString(),
     });
+    this.createdProjects.add(projectId);
   }
 
   private startTurn(runId: string, threadId: string, turn: number, text: string): Promise<number> {

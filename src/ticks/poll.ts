@@ -114,7 +114,9 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
   const roles = new RoleLookup(ctx.github);
   const needed = rolesToResolve({ ready, inFlight, config });
   const resolved = new Map<string, Role | "unknown">();
-  for (const { repo, login } of needed) resolved.set(roleKey(repo, login), await roles.roleOf(repo, login));
+  // Reads, so they may overlap; the client's throttle keeps them within GitHub's concurrency limit.
+  const found = await Promise.all(needed.map(({ repo, login }) => roles.roleOf(repo, login)));
+  needed.forEach(({ repo, login }, i) => resolved.set(roleKey(repo, login), found[i] ?? "unknown"));
   ready = ready.map((issue) => withRoles(issue, resolved));
 
   const textRefs = ready.flatMap((issue) => issue.blockers.map((b) => b.ref));
