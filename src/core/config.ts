@@ -144,6 +144,21 @@ const text = z.string().transform((s) => s.trim());
 
 const optionalText = text.transform((s) => (s === "" ? null : s));
 
+/**
+ * A credential sent in an HTTP header. A space or line break inside it would make the request
+ * fail with an error that quotes the header, token and all, so it is refused here, unquoted.
+ */
+const credential = text.transform((s, ctx) => {
+  if (/[\s\p{Cc}]/u.test(s)) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be a single token, without spaces, line breaks or control characters",
+    });
+    return z.NEVER;
+  }
+  return s;
+});
+
 const boolean = text.pipe(
   z.string().transform((s, ctx) => {
     const v = s.toLowerCase();
@@ -324,7 +339,7 @@ const workflowFile = text.transform((s, ctx) => {
 });
 
 const InputsSchema = z.object({
-  "github-token": text,
+  "github-token": credential,
   "github-api-url": httpUrl(true),
   "kill-switch": killSwitch,
   allowlist,
@@ -355,7 +370,7 @@ const InputsSchema = z.object({
   "rollout-timeout-seconds": integer(1, 120),
   executor: oneOf(["t3", "workflow"] as const),
   "t3-url": httpUrl(false),
-  "t3-token": text,
+  "t3-token": credential,
   "t3-model-instance": text.pipe(z.string().regex(/^[A-Za-z][\w-]{0,63}$/, "must be a slug such as claudeAgent")),
   "t3-model": text.pipe(z.string().min(1, "is required").max(200)),
   "t3-runtime-mode": oneOf(["approval-required", "auto-accept-edits", "full-access"] as const),
@@ -365,7 +380,7 @@ const InputsSchema = z.object({
   "workflow-ref": optionalText,
   "slack-webhook-url": httpUrl(false),
   "ntfy-url": httpUrl(false),
-  "ntfy-token": optionalText,
+  "ntfy-token": credential.transform((s) => (s === "" ? null : s)),
   "webhook-url": httpUrl(false),
   "webhook-secret": optionalText,
 });
