@@ -19,12 +19,11 @@ import { runIdFor } from "../../src/core/run-record.js";
 
 stopLoopsAfterEach();
 
-// The ref is configured because the GitHub emulator does not serve GET /repos/{owner}/{repo},
-// which the executor reads the default branch from when no ref is set.
+// No workflow-ref: the ticks take the default branch from their batched read.
 const startWorkflowWorld = (issue: IssueInput) =>
   startLoop(
     tickWorld({
-      inputs: { executor: "workflow", "workflow-file": "afk-agent.yml", "workflow-ref": "main" },
+      inputs: { executor: "workflow", "workflow-file": "afk-agent.yml" },
       issues: [issue],
     }),
   );

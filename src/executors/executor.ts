@@ -12,6 +12,8 @@ export interface DispatchRequest {
   /** Deterministic per (repo, issue, attempt): a repeated dispatch is recognised, not doubled. */
   runId: string;
   prompt: string;
+  /** The repository's default branch, when the tick's batched read already knows it. */
+  defaultBranch?: string | null;
 }
 
 export interface DispatchResult {
@@ -28,6 +30,7 @@ export interface FollowUpRequest {
   /** Which follow-up this is, from 1: part of its idempotency key. */
   turn: number;
   prompt: string;
+  defaultBranch?: string | null;
 }
 
 export interface Executor {

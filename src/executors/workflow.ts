@@ -40,13 +40,13 @@ export class WorkflowExecutor implements Executor {
   async dispatch(req: DispatchRequest): Promise<DispatchResult> {
     const existing = await this.findRun(req.repo, req.runId, 0);
     if (existing) return { threadId: String(existing.id), link: existing.html_url };
-    return this.start(req.repo, req.issue, req.runId, 0, req.prompt);
+    return this.start(req, 0);
   }
 
   async followUp(req: FollowUpRequest): Promise<DispatchResult> {
     const existing = await this.findRun(req.repo, req.runId, req.turn);
     if (existing) return { threadId: String(existing.id), link: existing.html_url };
-    return this.start(req.repo, req.issue, req.runId, req.turn, req.prompt);
+    return this.start(req, req.turn);
   }
 
   async status(run: {
@@ -67,15 +67,16 @@ export class WorkflowExecutor implements Executor {
   }
 
   private async start(
-    repo: RepoSlug,
-    issue: number,
-    runId: string,
+    req: Pick<DispatchRequest, "repo" | "issue" | "runId" | "prompt" | "defaultBranch">,
     turn: number,
-    prompt: string,
   ): Promise<DispatchResult> {
+    const { repo, issue, runId, prompt } = req;
     const [owner = "", name = ""] = repo.split("/");
+    // The tick's batched read usually knows the default branch; ask only when it does not.
     const ref =
-      this.settings.ref ?? (await this.client.octokit.rest.repos.get({ owner, repo: name })).data.default_branch;
+      this.settings.ref ??
+      req.defaultBranch ??
+      (await this.client.octokit.rest.repos.get({ owner, repo: name })).data.default_branch;
     const response = await this.client.octokit.request(
       "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
       {
@@ -114,8 +115,7 @@ export class WorkflowExecutor implements Executor {
   private async getRun(repo: RepoSlug, id: number): Promise<WorkflowRunJson | null> {
     const [owner = "", name = ""] = repo.split("/");
     try {
-      return (await this.client.octokit.rest.actions.getWorkflowRun({ owner, repo: name, run_id: id }))
-        .data;
+      return (await this.client.octokit.rest.actions.getWorkflowRun({ owner, repo: name, run_id: id })).data;
     } catch (error) {
       if ((error as { status?: number }).status === 404) return null;
       throw error;

@@ -44,6 +44,7 @@ export interface PollRepoFacts {
   repo: RepoSlug;
   /** Why the repository could not be read; its issues are then absent. */
   error: string | null;
+  defaultBranch: string | null;
   ready: ReadyIssueFacts[];
   /** Every open issue carrying the in-progress label: the lock. */
   locked: number[];
@@ -87,6 +88,7 @@ interface PageJson<T> {
   nodes: T[];
 }
 interface PollRepoJson {
+  defaultBranchRef: { name: string } | null;
   ready: PageJson<ReadyIssueJson>;
   locks: PageJson<{ number: number }>;
 }
@@ -111,6 +113,7 @@ fragment AfkReadyIssue on Issue {
 
 // Per repository, so each alias can carry its own page cursors.
 const POLL_SELECTION = `
+  defaultBranchRef { name }
   ready: issues(first: ${READY_PAGE}, after: $readyAfter_$ALIAS, states: OPEN, labels: [$ready], orderBy: { field: CREATED_AT, direction: ASC }) {
     totalCount
     pageInfo { hasNextPage endCursor }
@@ -133,9 +136,9 @@ export async function readPollFacts(
   labels: { ready: string; inProgress: string },
 ): Promise<PollFacts> {
   const facts = new Map<RepoSlug, PollRepoFacts>(
-    repos.map((repo) => [repo, { repo, error: null, ready: [], locked: [] }]),
+    repos.map((repo) => [repo, { repo, error: null, defaultBranch: null, ready: [], locked: [] }]),
   );
-  const at = (repo: RepoSlug) => facts.get(repo) ?? { repo, error: null, ready: [], locked: [] };
+  const at = (repo: RepoSlug) => facts.get(repo) ?? { repo, error: null, defaultBranch: null, ready: [], locked: [] };
   // Each connection's next page, or null once it is complete (and then not asked again).
   type Page = { after: string | null } | null;
   type Cursor = { ready: Page; locks: Page };
@@ -158,6 +161,7 @@ export async function readPollFacts(
       pageDeclare: (alias) => [`$readyAfter_${alias}: String`, `$lockAfter_${alias}: String`],
       absorb: (repo, data, cursor) => {
         const repoFacts = at(repo);
+        repoFacts.defaultBranch = data.defaultBranchRef?.name ?? null;
         if (cursor.ready)
           repoFacts.ready.push(...data.ready.nodes.map((n) => toReadyIssueFacts(repo, n, labels.ready)));
         if (cursor.locks) repoFacts.locked.push(...data.locks.nodes.map((n) => n.number));

@@ -69,6 +69,7 @@ export interface PollReport {
 interface ReadyIssueState {
   facts: ReadyIssueFacts;
   comment: { id: number; body: string } | null;
+  defaultBranch: string | null;
 }
 
 export async function pollTick(ctx: TickContext): Promise<PollReport> {
@@ -104,7 +105,11 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
   for (const repoFacts of facts.repos) {
     for (const issueFacts of repoFacts.ready) {
       const own = identity === null ? null : pickProgressComment(markerComments(issueFacts), identity).own;
-      states.set(refKey(issueFacts), { facts: issueFacts, comment: own && { id: own.id, body: own.body } });
+      states.set(refKey(issueFacts), {
+        facts: issueFacts,
+        comment: own && { id: own.id, body: own.body },
+        defaultBranch: repoFacts.defaultBranch,
+      });
       ready.push(toReadyIssue(issueFacts, own ? decodeRunRecord(own.body) : null));
     }
   }
@@ -263,7 +268,14 @@ async function startRun(
   // lock stays until the watch tick adopts the run or the lease ends with no run to find.
   let result;
   try {
-    result = await ctx.executor.dispatch({ repo: issue.repo, issue: issue.number, title: issue.title, runId, prompt });
+    result = await ctx.executor.dispatch({
+      repo: issue.repo,
+      issue: issue.number,
+      title: issue.title,
+      runId,
+      prompt,
+      defaultBranch: state.defaultBranch,
+    });
   } catch (error) {
     if (mayHaveStarted(error)) {
       throw new Error(

@@ -78,6 +78,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
 
   // 1. Assemble: records and agent statuses.
   const assembled: Assembled[] = [];
+  const defaultBranches = new Map(facts.repos.map((r) => [r.repo.toLowerCase(), r.defaultBranch]));
   const seen = new Set<string>();
   for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed])) {
     const key = `${issue.repo.toLowerCase()}#${issue.number}`;
@@ -97,7 +98,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   // 3. Decide and act, one run at a time.
   for (const run of assembled) {
     try {
-      report.runs.push(await advance(ctx, run, commitFacts));
+      report.runs.push(await advance(ctx, run, commitFacts, defaultBranches));
     } catch (error) {
       report.failures.push({
         repo: run.facts.repo,
@@ -179,6 +180,7 @@ async function advance(
   ctx: TickContext,
   run: Assembled,
   commits: ReadonlyMap<string, RepoCommitFacts>,
+  defaultBranches: ReadonlyMap<string, string | null>,
 ): Promise<WatchedRun> {
   const { config } = ctx;
   const { facts, record } = run;
@@ -237,6 +239,7 @@ async function advance(
       issue: facts.number,
       runId: record.runId,
       threadId: run.agent.threadId ?? record.threadId ?? "",
+      defaultBranch: defaultBranches.get(facts.repo.toLowerCase()) ?? null,
       turn: record.fixForwards + 1,
       prompt: fixForwardPrompt({
         issue: { repo: facts.repo, number: facts.number },
