@@ -307,9 +307,28 @@ async function advance(
 async function settle(ctx: TickContext, facts: RunIssueFacts, record: RunRecord): Promise<void> {
   const ref = { repo: facts.repo, number: facts.number };
   const change = labelDiff(facts.labels, labelsFor(record, ctx.config.labels));
-  for (const label of change.remove) await ctx.writer.removeLabel(ref, label);
+  await relabel(ctx, ref, change, async () => {
+    if (record.phase === "closed" && facts.open) await ctx.writer.closeAsCompleted(ref);
+  });
+}
+
+/**
+ * Apply a label change with the lock coming off last (after `beforeUnlock`). Until every other
+ * write has landed the issue stays locked, so a write that fails part-way leaves the issue to the
+ * next watch tick, which finishes it; never to the poll, which would dispatch an escalated issue
+ * again if it had lost its lock but kept its ready label.
+ */
+async function relabel(
+  ctx: TickContext,
+  ref: { repo: string; number: number },
+  change: { add: string[]; remove: string[] },
+  beforeUnlock: () => Promise<void> = () => Promise.resolve(),
+): Promise<void> {
+  const lock = ctx.config.labels.inProgress.toLowerCase();
   await ctx.writer.addLabels(ref, change.add);
-  if (record.phase === "closed" && facts.open) await ctx.writer.closeAsCompleted(ref);
+  for (const label of change.remove) if (label.toLowerCase() !== lock) await ctx.writer.removeLabel(ref, label);
+  await beforeUnlock();
+  for (const label of change.remove) if (label.toLowerCase() === lock) await ctx.writer.removeLabel(ref, label);
 }
 
 /**
@@ -327,9 +346,7 @@ async function escalateBadRecord(
   const reason = `run record unreadable (${why}); handed to a human, nothing was guessed`;
   const body = `### afk-loop: handed to a human\n\nThe run record in this comment could not be read: ${escapeText(why)}.\nThe loop stopped driving this issue. Re-apply \`${labels.ready}\` to start a fresh run.\n`;
   await ctx.writer.writeProgress(ref, comment, body);
-  const change = labelDiff(issue.labels, { add: [labels.human], remove: [labels.inProgress, labels.ready] });
-  for (const label of change.remove) await ctx.writer.removeLabel(ref, label);
-  await ctx.writer.addLabels(ref, change.add);
+  await relabel(ctx, ref, labelDiff(issue.labels, { add: [labels.human], remove: [labels.inProgress, labels.ready] }));
   const result = ctx.config.dryRun
     ? null
     : await ringAll(ctx.doorbells, {
