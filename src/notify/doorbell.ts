@@ -18,6 +18,12 @@ export interface SinkOptions {
 }
 
 export interface Doorbell {
+  /**
+   * The same for every ring of one run's terminal doorbell. The loop rings at least once: when the
+   * record write after a successful ring fails, the next tick rings again with this id, so a
+   * receiver that keeps the ids it has seen (the webhook carries it) can drop the repeat.
+   */
+  id?: string;
   kind: DoorbellKind;
   repo: RepoSlug;
   issue: number;

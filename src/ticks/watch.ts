@@ -269,6 +269,7 @@ async function advance(
   if (next.doorbell !== null && !next.doorbell.delivered && !config.dryRun) {
     const kind = next.doorbell.kind;
     const result = await ringAll(ctx.doorbells, {
+      id: `${record.runId}:${kind}`,
       kind,
       repo: facts.repo,
       issue: facts.number,
@@ -350,6 +351,7 @@ async function escalateBadRecord(
   const result = ctx.config.dryRun
     ? null
     : await ringAll(ctx.doorbells, {
+        id: `${issue.repo.toLowerCase()}#${issue.number}:unreadable-record:${comment.id}`,
         kind: "needs-human",
         repo: issue.repo,
         issue: issue.number,
