@@ -1,0 +1,691 @@
+// The fault sweep's world and its judge. `lifecycleWorld()` is a small world
+// whose full run touches every write the loop makes: three issues dispatched
+// at once, a push that goes green and closes, a red push fixed forward then
+// closed, an agent that stops without pushing (an escalation), an issue that
+// waits for its repo to free up, and two ready issues skipped with a reason;
+// every terminal transition rings the sandbox's webhook doorbell.
+// `driveRounds` runs the real ticks round by round the way the action does,
+// each round in a fresh context (a new process), surviving a tick that throws.
+// `checkInvariants` reads the emulators' state afterwards and names every
+// broken promise of DESIGN §3, §6 and §9. The fault points (one GitHub or T3
+// request failing, the process dying at a write boundary) act only on the
+// emulators' answers: the loop's own calls are never stubbed.
+
+import { parseConfig, type Config } from "../src/core/config.js";
+import type { RequestCounts } from "../src/github/client.js";
+import { DOORBELL_OWED_LABEL } from "../src/core/labels.js";
+import { decodeRunRecord, type RunRecord } from "../src/core/run-record.js";
+import { threadIdFor } from "../src/executors/t3.js";
+import { describeError } from "../src/ticks/context.js";
+import { pollTick, type PollReport } from "../src/ticks/poll.js";
+import { createTickContext } from "../src/ticks/setup.js";
+import { watchTick, type WatchReport } from "../src/ticks/watch.js";
+import type { FaultAction, FaultTarget } from "../src/sandbox/github/faults.js";
+import type { T3FaultRule } from "../src/sandbox/t3/faults.js";
+import { startSandbox, type Sandbox } from "../src/sandbox/world/sandbox.js";
+import type { WorldInput } from "../src/sandbox/world/schema.js";
+
+export const LOOP_LOGIN = "afk-loop[bot]";
+export const GITHUB_TOKEN = "ghs_fault_sweep_app";
+export const T3_TOKEN = "t3_fault_sweep_operator";
+export const WEBHOOK_SECRET = "whsec_fault_sweep";
+export const LEASE_MINUTES = 15;
+export const TICK_MINUTES = 10;
+
+/** Rounds a fault-free lifecycle needs to finish everything (the sweep's baseline test holds it to that). */
+export const LIFECYCLE_ROUNDS = 7;
+
+/**
+ * acme/api#1 push, green: done. acme/api#2 waits for #1 (repo busy), then red,
+ * fix-forward, green: done. acme/web#1 stops without pushing: needs-human.
+ * acme/docs#1 red, fix-forward, green: done. acme/docs#2 is labelled by a
+ * triager (untrusted), acme/web#2 is blocked by an open issue: both skipped.
+ */
+export function lifecycleWorld(): WorldInput {
+  return {
+    version: 1,
+    description: "A full lifecycle for the fault sweep: close, fix-forward, escalation, skips, doorbells.",
+    start: "2026-03-02T09:00:00Z",
+    tickMinutes: TICK_MINUTES,
+    users: ["maya", "bob", "tina"],
+    github: { tokens: [{ token: GITHUB_TOKEN, login: LOOP_LOGIN, reach: "all" }] },
+    t3: { tokens: { [T3_TOKEN]: ["orchestration:operate", "orchestration:read"] } },
+    inputs: {
+      "github-token": GITHUB_TOKEN,
+      "t3-token": T3_TOKEN,
+      "kill-switch": "off",
+      allowlist: "acme/api\nacme/web\nacme/docs",
+      "max-per-repo": 1,
+      "max-in-flight": 5,
+      "fix-forward-attempts": 2,
+      "lease-minutes": LEASE_MINUTES,
+      "webhook-secret": WEBHOOK_SECRET,
+    },
+    agent: { act: "push", afterTicks: 1 },
+    ci: { result: "green", afterTicks: 1 },
+    repos: [
+      {
+        repo: "acme/api",
+        collaborators: { maya: "admin", bob: "write" },
+        issues: [
+          {
+            number: 1,
+            title: "Add a health endpoint",
+            body: "Return 200 and the build sha.",
+            author: "maya",
+            labels: [
+              { name: "ready-for-agent", by: "bob", at: "-2h" },
+              { name: "P1", by: "bob", at: "-2h" },
+            ],
+          },
+          {
+            number: 2,
+            title: "Answer 404 with a JSON body",
+            author: "maya",
+            labels: [
+              { name: "ready-for-agent", by: "bob", at: "-2h" },
+              { name: "P2", by: "bob", at: "-2h" },
+            ],
+            agent: ["push", "push"],
+            ci: [{ result: "red", failing: ["test"] }, "green"],
+          },
+        ],
+      },
+      {
+        repo: "acme/web",
+        collaborators: { bob: "write" },
+        issues: [
+          {
+            number: 1,
+            title: "Fix the login redirect",
+            author: "bob",
+            labels: [{ name: "ready-for-agent", by: "bob", at: "-1h" }],
+            agent: { act: "idle", afterTicks: 1 },
+          },
+          {
+            number: 2,
+            title: "Move to the new router",
+            body: "Blocked by #3",
+            author: "bob",
+            labels: [{ name: "ready-for-agent", by: "bob", at: "-1h" }],
+          },
+          { number: 3, title: "Pick a router", author: "bob" },
+        ],
+      },
+      {
+        repo: "acme/docs",
+        collaborators: { maya: "admin", tina: "triage" },
+        issues: [
+          {
+            number: 1,
+            title: "Document the config inputs",
+            author: "maya",
+            labels: [{ name: "ready-for-agent", by: "maya", at: "-1h" }],
+            agent: ["push", "push"],
+            ci: [{ result: "red", failing: ["build"] }, "green"],
+          },
+          {
+            number: 2,
+            title: "Delete the changelog",
+            author: "tina",
+            labels: [{ name: "ready-for-agent", by: "tina", at: "-1h" }],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** What each issue of the lifecycle world ends as when nothing goes wrong. */
+export const LIFECYCLE_OUTCOMES: Readonly<Record<string, string>> = {
+  "acme/api#1": "closed",
+  "acme/api#2": "closed",
+  "acme/web#1": "escalated",
+  "acme/web#2": "skipped:blocked",
+  "acme/web#3": "untouched",
+  "acme/docs#1": "closed",
+  "acme/docs#2": "skipped:untrusted-labeler",
+};
+
+export interface RoundOutcome {
+  round: number;
+  watch: WatchReport | null;
+  poll: PollReport | null;
+  /** A tick that threw (the process would have died with this message). */
+  crashed: string | null;
+  /** The round's GitHub request counts, as the job summary shows them. */
+  requests: RequestCounts;
+  executorRequests: () => number | null;
+}
+
+export interface DriveOptions {
+  /** Milliseconds before a GitHub or T3 request counts as hung. */
+  requestTimeoutMs?: number;
+  /** Runs before each round's ticks (after the world's step), e.g. to arm or clear faults. */
+  beforeRound?: (round: number) => void;
+  /** Runs after each round's ticks, e.g. to check an invariant that must hold at every moment. */
+  afterRound?: (round: number) => void;
+  /** Receives every line the tick logs. */
+  log?: (line: string) => void;
+  /** Checked after each round: true ends the drive early. */
+  until?: (round: number) => boolean;
+}
+
+/**
+ * Rounds `from`..`to` (inclusive): the world steps (except before round 1),
+ * then watch and poll run in a fresh context, as a new process each time.
+ * A tick that throws ends that round's process; the next round starts clean.
+ */
+export async function driveRounds(
+  sandbox: Sandbox,
+  from: number,
+  to: number,
+  options: DriveOptions = {},
+): Promise<RoundOutcome[]> {
+  const config: Config = parseConfig(sandbox.inputs);
+  const out: RoundOutcome[] = [];
+  for (let round = from; round <= to; round++) {
+    if (round > 1) sandbox.tick();
+    options.beforeRound?.(round);
+    const ctx = createTickContext(config, {
+      now: () => sandbox.world.clock.now(),
+      pacing: "none",
+      retryUnitMs: 1,
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    const outcome: RoundOutcome = {
+      round,
+      watch: null,
+      poll: null,
+      crashed: null,
+      requests: ctx.github.counts,
+      executorRequests: ctx.executorRequests,
+    };
+    try {
+      outcome.watch = await watchTick(ctx);
+      outcome.poll = await pollTick(ctx);
+    } catch (error) {
+      outcome.crashed = describeError(error);
+    }
+    out.push(outcome);
+    options.afterRound?.(round);
+    if (options.until?.(round) === true) break;
+  }
+  return out;
+}
+
+// --- the judge --------------------------------------------------------------------
+
+/** Agents at work right now (a T3 thread whose latest turn is running), per repo. */
+export function runningAgentsByRepo(sandbox: Sandbox): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const thread of sandbox.t3.state.snapshot().threads) {
+    if (thread.deletedAt !== null || thread.latestTurn?.state !== "running") continue;
+    const repo = thread.title.split("#")[0] ?? "?";
+    out[repo] = (out[repo] ?? 0) + 1;
+  }
+  return out;
+}
+
+interface IssueView {
+  key: string;
+  repo: string;
+  number: number;
+  state: string;
+  labels: string[];
+  /** The loop's progress comments (there must never be more than one). */
+  progress: string[];
+  record: RunRecord | null;
+}
+
+function issuesOf(sandbox: Sandbox): IssueView[] {
+  const out: IssueView[] = [];
+  for (const repo of sandbox.world.store.allRepos()) {
+    for (const issue of repo.issues.values()) {
+      const progress = issue.comments
+        .filter((c) => c.author.toLowerCase() === LOOP_LOGIN && c.body.includes("<!-- afk-loop:run"))
+        .map((c) => c.body);
+      const decoded = progress[0] === undefined ? null : decodeRunRecord(progress[0]);
+      out.push({
+        key: `${repo.fullName}#${issue.number}`,
+        repo: repo.fullName,
+        number: issue.number,
+        state: issue.state,
+        labels: [...issue.labels],
+        progress,
+        record: decoded?.ok === true ? decoded.record : null,
+      });
+    }
+  }
+  return out;
+}
+
+/** Each issue's end state in the vocabulary of LIFECYCLE_OUTCOMES. */
+export function outcomesOf(sandbox: Sandbox, rounds: readonly RoundOutcome[]): Record<string, string> {
+  const lastPoll = [...rounds].reverse().find((r) => r.poll !== null)?.poll ?? null;
+  const out: Record<string, string> = {};
+  for (const issue of issuesOf(sandbox)) {
+    const skip = lastPoll?.skipped.find((s) => `${s.repo}#${s.number}` === issue.key);
+    out[issue.key] = issue.record?.phase ?? (skip ? `skipped:${skip.code}` : "untouched");
+  }
+  return out;
+}
+
+/**
+ * Every invariant the sweep promises, checked on the emulators' state after
+ * recovery. Returns one line per violation; empty when everything held.
+ */
+export function checkInvariants(sandbox: Sandbox, rounds: readonly RoundOutcome[]): string[] {
+  const violations: string[] = [];
+  const config = parseConfig(sandbox.inputs);
+  const labels = config.labels;
+  const now = sandbox.world.clock.now().getTime();
+  const snapshot = sandbox.t3.state.snapshot();
+  const issues = issuesOf(sandbox);
+  const lastPoll = [...rounds].reverse().find((r) => r.poll !== null)?.poll ?? null;
+  const everDispatched = new Set(rounds.flatMap((r) => r.poll?.dispatched.map((d) => `${d.repo}#${d.number}`) ?? []));
+
+  // 1. Never two agents on one issue: one T3 thread per issue (one run each here), each turn's message sent once.
+  for (const issue of issues) {
+    const threads = snapshot.threads.filter((t) => t.title.startsWith(`${issue.key}:`));
+    if (threads.length > 1) violations.push(`${issue.key}: ${threads.length} agent threads`);
+    for (const thread of threads) {
+      const messages = thread.messages.filter((m) => m.role === "user");
+      const ids = new Set(messages.map((m) => m.id));
+      if (ids.size !== messages.length) violations.push(`${issue.key}: a turn's message was sent twice`);
+      if (messages.length > 1 + config.limits.fixForwardAttempts) {
+        violations.push(
+          `${issue.key}: ${messages.length} user messages on one thread (max ${1 + config.limits.fixForwardAttempts})`,
+        );
+      }
+    }
+    // A run the loop believes it dispatched has an agent that got its prompt.
+    const record = issue.record;
+    if (record && record.dispatchedAt !== null && record.phase !== "released") {
+      const thread = snapshot.threads.find((t) => t.id === (record.threadId ?? threadIdFor(record.runId)));
+      if (!thread || !thread.messages.some((m) => m.role === "user")) {
+        violations.push(`${issue.key}: the record says dispatched (${record.phase}) but no agent ever got the prompt`);
+      }
+    }
+    // A thread exists only for an issue the loop has a record for.
+    if (threads.length > 0 && record === null) violations.push(`${issue.key}: an agent thread with no run record`);
+  }
+
+  // 2. Every ready, eligible issue ends dispatched or skipped with a reason.
+  for (const issue of issues) {
+    const open = issue.state === "open";
+    const ready = issue.labels.includes(labels.ready);
+    if (!open || !ready) continue;
+    const running = issue.labels.includes(labels.inProgress);
+    const skipped = lastPoll?.skipped.find((s) => `${s.repo}#${s.number}` === issue.key);
+    if (running || (everDispatched.has(issue.key) && issue.record?.phase !== "released")) continue;
+    if (skipped && skipped.reason.trim() !== "") continue;
+    violations.push(`${issue.key}: ready but neither dispatched nor skipped with a reason`);
+  }
+
+  // 3. No in-progress label outlives its lease: a lock belongs to a live run.
+  for (const issue of issues) {
+    if (!issue.labels.includes(labels.inProgress)) continue;
+    const record = issue.record;
+    // On a closed issue the label locks nothing (the lock is an open issue's label): staleLockLabels counts it.
+    if (issue.state !== "open") continue;
+    if (record === null) violations.push(`${issue.key}: carries ${labels.inProgress} with no run record`);
+    else if (record.phase === "claimed" && Date.parse(record.leaseExpiresAt) <= now) {
+      violations.push(`${issue.key}: a claim outlived its lease (${record.leaseExpiresAt})`);
+    } else if (record.phase !== "claimed" && record.phase !== "dispatched") {
+      violations.push(`${issue.key}: carries ${labels.inProgress} but its run is ${record.phase}`);
+    }
+  }
+
+  // 4. Exactly one progress comment per dispatched issue.
+  for (const issue of issues) {
+    if (issue.progress.length > 1) violations.push(`${issue.key}: ${issue.progress.length} progress comments`);
+    if (everDispatched.has(issue.key) && issue.progress.length !== 1) {
+      violations.push(`${issue.key}: dispatched but has ${issue.progress.length} progress comments`);
+    }
+    if (issue.progress.length === 1 && issue.record === null) {
+      violations.push(`${issue.key}: its progress comment carries no readable record`);
+    }
+  }
+
+  // 5. Every terminal transition's doorbell delivered exactly once, as a receiver sees it that drops
+  // a repeat of a delivery id it already has (repeats themselves are counted by repeatedDoorbells).
+  const delivered = new Map<string, Set<string>>();
+  for (const d of deliveriesOf(sandbox)) {
+    const ids = delivered.get(d.key) ?? new Set<string>();
+    ids.add(d.id);
+    delivered.set(d.key, ids);
+  }
+  const owed = new Set<string>();
+  for (const issue of issues) {
+    const doorbell = issue.record?.doorbell;
+    if (!doorbell) continue;
+    const key = `${issue.key} ${doorbell.kind}`;
+    owed.add(key);
+    const count = delivered.get(key)?.size ?? 0;
+    if (count !== 1) violations.push(`${key} doorbell delivered ${count} times`);
+    if (!doorbell.delivered) violations.push(`${key} doorbell still owed after recovery`);
+  }
+  for (const [key, ids] of delivered) {
+    if (!owed.has(key)) violations.push(`${key} doorbell rang ${ids.size} times with no terminal record asking for it`);
+  }
+  return violations;
+}
+
+/**
+ * Closed issues still carrying the in-progress label. The watch closes an issue before taking its
+ * lock off, so a lock removal that fails for good leaves the label on a closed issue, where it
+ * locks nothing and no tick looks again.
+ */
+export function staleLockLabels(sandbox: Sandbox): string[] {
+  const lock = parseConfig(sandbox.inputs).labels.inProgress;
+  return issuesOf(sandbox)
+    .filter((issue) => issue.state !== "open" && issue.labels.includes(lock))
+    .map((issue) => `${issue.key}: closed with ${lock} still on`);
+}
+
+/** Successful doorbell deliveries: which issue and kind, and the delivery id (the raw body when it has none). */
+function deliveriesOf(sandbox: Sandbox): { key: string; id: string }[] {
+  return sandbox.doorbells.deliveries
+    .filter((d) => d.status >= 200 && d.status < 300)
+    .map((d) => {
+      const body = d.body as { id?: string; kind?: string; repo?: string; issue?: number };
+      return {
+        key: `${body.repo ?? "?"}#${body.issue ?? "?"} ${body.kind ?? "?"}`,
+        id: body.id ?? JSON.stringify(body),
+      };
+    });
+}
+
+/**
+ * Doorbells rung more than once under one delivery id. The loop rings at least once: a ring
+ * whose "delivered" write then fails is rung again by the next tick, with the same id.
+ */
+export function repeatedDoorbells(sandbox: Sandbox): string[] {
+  const counts = new Map<string, number>();
+  for (const d of deliveriesOf(sandbox)) counts.set(`${d.key} ${d.id}`, (counts.get(`${d.key} ${d.id}`) ?? 0) + 1);
+  return [...counts]
+    .filter(([, n]) => n > 1)
+    .map(([key, n]) => `${key.split(" ").slice(0, 2).join(" ")} rang ${n} times`);
+}
+
+// --- fault points -----------------------------------------------------------------
+
+/** How a GitHub request fails: as GitHub fails (5xx, a dropped connection, no answer, a secondary limit). */
+export const GITHUB_FAULT_KINDS = ["5xx", "reset", "hang", "secondary-rate-limit"] as const;
+export type GitHubFaultKind = (typeof GITHUB_FAULT_KINDS)[number];
+
+/**
+ * How a T3 request fails. `reset` and `hang` strike after T3 applied the
+ * command (the reply is lost, the client cannot tell it landed); `5xx` and
+ * `429` before (nothing happened).
+ */
+export const T3_FAULT_KINDS = ["5xx", "reset", "hang", "429"] as const;
+export type T3FaultKind = (typeof T3_FAULT_KINDS)[number];
+
+/** Retries the GitHub client makes after a failed request (its default). */
+const GITHUB_RETRIES = 3;
+/** A hung request is abandoned after this long: short, but far above an emulator reply under load. */
+export const SWEEP_TIMEOUT_MS = 750;
+
+function githubAction(kind: GitHubFaultKind): FaultAction {
+  switch (kind) {
+    case "5xx":
+      return { kind: "status", status: 502, message: "Server Error" };
+    case "reset":
+      return { kind: "reset" };
+    case "hang":
+      return { kind: "hang" };
+    case "secondary-rate-limit":
+      return { kind: "secondary-rate-limit", retryAfterSeconds: 1 };
+  }
+}
+
+function t3Rule(kind: T3FaultKind, index: number): T3FaultRule {
+  switch (kind) {
+    case "5xx":
+      return { kind: "status", status: 503, body: "", index, times: 1 };
+    case "reset":
+      return { kind: "reset", index, times: 1, afterApply: true };
+    case "hang":
+      return { kind: "hang", index, times: 1, afterApply: true };
+    case "429":
+      return { kind: "status", status: 429, body: '{"code":"rate_limited"}', index, times: 1 };
+  }
+}
+
+/**
+ * A programmable front for the GitHub emulator's fault rules: decides per
+ * request (by index, method and path as they arrive) and remembers whether it
+ * struck. Only the emulator's answers change; the loop's client is untouched.
+ */
+interface GitHubSwitch {
+  decide: ((target: FaultTarget) => FaultAction | undefined) | null;
+}
+
+function installSwitch(sandbox: Sandbox): GitHubSwitch {
+  const control: GitHubSwitch = { decide: null };
+  const faults = sandbox.github.faults;
+  const take = faults.take.bind(faults);
+  faults.take = (target) => control.decide?.(target) ?? take(target);
+  return control;
+}
+
+export interface FaultPoint {
+  name: string;
+  /** Arms the fault before round 1. */
+  arm(sandbox: Sandbox): ArmedFault;
+}
+
+export interface ArmedFault {
+  /** Whether the fault struck at all (a point whose request never came is not counted as tried). */
+  struck(): boolean;
+  /** Called as each new round (a new process) begins. */
+  roundBegins?(): void;
+}
+
+/** GitHub request `index` fails, and so does every retry of it (the loop sees that request fail). */
+export function githubFault(index: number, kind: GitHubFaultKind): FaultPoint {
+  return {
+    name: `github #${index} ${kind}`,
+    arm(sandbox) {
+      const control = installSwitch(sandbox);
+      let struck: string | null = null;
+      let left = GITHUB_RETRIES + 1;
+      control.decide = (target) => {
+        const key = `${target.method} ${target.path}`;
+        const hit = target.index === index || (struck === key && target.index <= index + 2 * GITHUB_RETRIES);
+        if (!hit || left === 0) return undefined;
+        struck = key;
+        left--;
+        return githubAction(kind);
+      };
+      return { struck: () => struck !== null };
+    },
+  };
+}
+
+/** T3 request `index` fails once (T3 requests are never retried by the executor). */
+export function t3Fault(index: number, kind: T3FaultKind): FaultPoint {
+  return {
+    name: `t3 #${index} ${kind}`,
+    arm(sandbox) {
+      sandbox.t3.addFault(t3Rule(kind, index));
+      return { struck: () => sandbox.t3.log.some((r) => r.index === index && r.fault !== null) };
+    },
+  };
+}
+
+/**
+ * The process dies: just before GitHub request `github`, or just before (or,
+ * with `afterApply`, just after T3 applied) T3 request `t3`. From that moment
+ * every request of the round, to either service, is dropped unanswered, as a
+ * dead process makes none; the next round starts as a new process.
+ */
+export function crashAt(at: { github: number } | { t3: number; afterApply?: boolean }): FaultPoint {
+  const name =
+    "github" in at ? `crash before github #${at.github}` : `crash ${at.afterApply ? "after" : "before"} t3 #${at.t3}`;
+  return {
+    name,
+    arm(sandbox) {
+      const control = installSwitch(sandbox);
+      let dead = false;
+      let died = false;
+      const die = () => {
+        dead = true;
+        sandbox.t3.addFault({ kind: "reset" });
+      };
+      if ("t3" in at) {
+        sandbox.t3.addFault({ kind: "reset", index: at.t3, times: 1, afterApply: at.afterApply === true });
+      }
+      control.decide = (target) => {
+        if (!dead) {
+          const due = "github" in at ? target.index >= at.github : sandbox.t3.log.length > at.t3;
+          if (due) die();
+        }
+        return dead ? { kind: "reset" } : undefined;
+      };
+      // T3 requests after a T3 crash point die too, even before GitHub is asked anything.
+      if ("t3" in at) for (let i = at.t3 + 1; i < at.t3 + 64; i++) sandbox.t3.addFault({ kind: "reset", index: i });
+      return {
+        struck: () => died,
+        roundBegins: () => {
+          // The dead process is gone; the new one meets healthy services.
+          if (dead) disarm(sandbox);
+          died ||= dead;
+          dead = false;
+          if (died) control.decide = null;
+        },
+      };
+    },
+  };
+}
+
+export interface PointResult {
+  point: string;
+  struck: boolean;
+  violations: string[];
+  /** Issues that ended differently from the fault-free run (safe, but worth a look). */
+  diverged: string[];
+  /** Doorbells rung again under the same delivery id (at-least-once delivery), and lock labels left on closed issues. */
+  repeats: string[];
+  rounds: RoundOutcome[];
+}
+
+/** At most this many rounds after the faulted ones, without faults: enough for leases to expire and delayed runs to finish. */
+export const RECOVERY_ROUNDS = 8;
+
+/**
+ * Nothing more can happen: the last round wrote nothing, asked T3 for nothing,
+ * and no issue is locked or still owes a doorbell (so the next round is the same).
+ */
+function settledSince(sandbox: Sandbox, mark: { github: number; t3: number }): boolean {
+  const lock = parseConfig(sandbox.inputs).labels.inProgress;
+  const github = sandbox.github.log.entries.slice(mark.github).some((e) => e.mutation);
+  const t3 = sandbox.t3.log.slice(mark.t3).some((r) => r.route === "dispatch");
+  if (github || t3) return false;
+  return issuesOf(sandbox).every(
+    (issue) => issue.state !== "open" || !issue.labels.some((label) => label === lock || label === DOORBELL_OWED_LABEL),
+  );
+}
+
+/** One lifecycle with the point armed for its rounds, then recovery rounds without faults, then the judge. */
+export async function runPoint(point: FaultPoint, faultedRounds = LIFECYCLE_ROUNDS): Promise<PointResult> {
+  const sandbox = await startSandbox(lifecycleWorld());
+  try {
+    const maxPerRepo = parseConfig(sandbox.inputs).limits.maxPerRepo;
+    const perRound: string[] = [];
+    // Never two agents at work in one repo, at the end of any round (each round is a tick's end state).
+    const afterRound = (round: number) => {
+      for (const [repo, count] of Object.entries(runningAgentsByRepo(sandbox))) {
+        if (count > maxPerRepo) perRound.push(`round ${round}: ${count} agents at work in ${repo}`);
+      }
+    };
+    const armed = point.arm(sandbox);
+    const faulted = await driveRounds(sandbox, 1, faultedRounds, {
+      requestTimeoutMs: SWEEP_TIMEOUT_MS,
+      beforeRound: () => armed.roundBegins?.(),
+      afterRound,
+    });
+    armed.roundBegins?.();
+    const didStrike = armed.struck();
+    disarm(sandbox);
+    let mark = { github: sandbox.github.log.entries.length, t3: sandbox.t3.log.length };
+    const recovery = await driveRounds(sandbox, faultedRounds + 1, faultedRounds + RECOVERY_ROUNDS, {
+      requestTimeoutMs: SWEEP_TIMEOUT_MS,
+      afterRound,
+      until: () => {
+        const settled = settledSince(sandbox, mark);
+        mark = { github: sandbox.github.log.entries.length, t3: sandbox.t3.log.length };
+        return settled;
+      },
+    });
+    const rounds = [...faulted, ...recovery];
+    const outcomes = outcomesOf(sandbox, rounds);
+    const diverged = Object.entries(LIFECYCLE_OUTCOMES)
+      .filter(([key, expected]) => outcomes[key] !== expected)
+      .map(([key, expected]) => `${key}: ${outcomes[key] ?? "missing"} (fault-free: ${expected})`);
+    const violations = [...perRound, ...checkInvariants(sandbox, rounds)];
+    return {
+      point: point.name,
+      struck: didStrike,
+      violations,
+      diverged,
+      repeats: [...repeatedDoorbells(sandbox), ...staleLockLabels(sandbox)],
+      rounds,
+    };
+  } finally {
+    await sandbox.stop();
+  }
+}
+
+function disarm(sandbox: Sandbox): void {
+  sandbox.github.faults.clear();
+  const faults = sandbox.github.faults as { take: unknown };
+  // The switch lives on the instance; removing it restores the class's own matching.
+  delete faults.take;
+  sandbox.t3.clearFaults();
+}
+
+/** The sweep's counters, printed at the end of each mode. */
+export interface SweepTally {
+  tried: number;
+  held: number;
+  failures: { point: string; violations: string[] }[];
+  /** Points after which a doorbell had rung twice under one delivery id, or a closed issue kept its lock label. */
+  repeats: { point: string; doorbells: string[] }[];
+  /** Points after which an issue ended otherwise than without faults (every invariant held). */
+  diverged: { point: string; issues: string[] }[];
+  /** Points whose request never came (the lifecycle took another path). */
+  missed: number;
+}
+
+export function newTally(): SweepTally {
+  return { tried: 0, held: 0, failures: [], repeats: [], diverged: [], missed: 0 };
+}
+
+export function tallyPoint(tally: SweepTally, result: PointResult): void {
+  if (!result.struck) {
+    tally.missed++;
+    return;
+  }
+  tally.tried++;
+  if (result.violations.length === 0) tally.held++;
+  else tally.failures.push({ point: result.point, violations: result.violations });
+  if (result.repeats.length > 0) tally.repeats.push({ point: result.point, doorbells: result.repeats });
+  if (result.diverged.length > 0) tally.diverged.push({ point: result.point, issues: result.diverged });
+}
+
+export function describeTally(name: string, mode: string, tally: SweepTally): string {
+  return [
+    `fault sweep (${mode}), ${name}: ${tally.tried} fault points tried, ${tally.held} held`,
+    tally.missed > 0 ? `${tally.missed} never struck` : null,
+    tally.repeats.length > 0
+      ? `${tally.repeats.length} left a harmless residue (a doorbell rung again under its delivery id, or a lock label on a closed issue)`
+      : null,
+    tally.diverged.length > 0 ? `${tally.diverged.length} ended an issue differently` : null,
+  ]
+    .filter((part) => part !== null)
+    .join("; ");
+}
