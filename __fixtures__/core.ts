@@ -192,6 +192,7 @@ export function aProgressView(overrides: Partial<ProgressView> = {}): ProgressVi
     agentLink: "https://t3.example/threads/thread-42",
     pushed: null,
     ci: null,
+    delivery: "push",
     deployStage: false,
     maxFixForwards: 3,
     ...overrides,

@@ -108,6 +108,24 @@ describe("numbers and choices", () => {
     ]);
   });
 
+  it("a deploy stage with pull-request delivery is a contradiction: nothing is deployed before the merge", () => {
+    const prMode = { ...ARMED, delivery: "pull-request" };
+    expect(
+      problemsOf({ ...prMode, "deploy-environment": "production", "rollout-url": "https://x.example/{sha}" }),
+    ).toEqual([
+      {
+        input: "deploy-environment",
+        problem: "must be empty with delivery pull-request: a pull request is deployed only after its merge",
+      },
+      {
+        input: "rollout-url",
+        problem: "must be empty with delivery pull-request: a pull request is deployed only after its merge",
+      },
+    ]);
+    expect(parseConfig(prMode).delivery).toBe("pull-request");
+    expect(parseConfig({ ...ARMED, "deploy-environment": "production" }).ci.deployEnvironment).toBe("production");
+  });
+
   it("choices are case-insensitive", () => {
     expect(parseConfig({ ...ARMED, "min-labeler-role": "Maintain" }).trust.minLabelerRole).toBe("maintain");
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { candidateShas, pickProgressComment, pushedCommit, type CommitReference } from "../../src/core/evidence.js";
+import {
+  candidateShas,
+  deliveredPullRequest,
+  pickProgressComment,
+  pushedCommit,
+  type CommitReference,
+  type PullRequestCandidate,
+} from "../../src/core/evidence.js";
 
 const comment = (id: number, login: string | null, createdAt = "2026-01-01T00:00:00Z") => ({
   id,
@@ -93,5 +100,42 @@ describe("the pushed commit", () => {
       ref("d", "2026-01-01T10:40:00Z"),
     ];
     expect(candidateShas(refs, { repo: "ACME/api", since, limit: 2 })).toEqual(["d", "b"]);
+  });
+});
+
+describe("the pull request a run delivered through", () => {
+  const pull = (number: number, over: Partial<PullRequestCandidate> = {}): PullRequestCandidate => ({
+    number,
+    url: `https://github.com/acme/api/pull/${number}`,
+    crossRepository: false,
+    headSha: `head${number}`,
+    headCommittedAt: "2026-01-01T10:05:00Z",
+    ...over,
+  });
+
+  it("is the pull request from the run's branch in the issue's own repository", () => {
+    expect(deliveredPullRequest([pull(7)], { since })?.headSha).toBe("head7");
+  });
+
+  it("never one from a fork: anyone can name a branch after the run", () => {
+    expect(deliveredPullRequest([pull(7, { crossRepository: true })], { since })).toBeNull();
+    expect(deliveredPullRequest([pull(8, { crossRepository: true }), pull(7)], { since })?.number).toBe(7);
+  });
+
+  it("not one whose head predates the dispatch: nothing new was pushed to it", () => {
+    expect(deliveredPullRequest([pull(7, { headCommittedAt: "2026-01-01T09:59:00Z" })], { since })).toBeNull();
+    expect(deliveredPullRequest([pull(7, { headCommittedAt: since })], { since })).toBeNull();
+  });
+
+  it("not one whose head branch is gone", () => {
+    expect(deliveredPullRequest([pull(7, { headSha: null, headCommittedAt: null })], { since })).toBeNull();
+  });
+
+  it("the newest when several qualify, whatever order GitHub listed them in", () => {
+    expect(deliveredPullRequest([pull(7), pull(12), pull(9)], { since })?.number).toBe(12);
+  });
+
+  it("none when there is none", () => {
+    expect(deliveredPullRequest([], { since })).toBeNull();
   });
 });

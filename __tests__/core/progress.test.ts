@@ -163,6 +163,29 @@ describe("the checklist", () => {
     expect(checked(body, "Done")).toBe(true);
   });
 
+  it("delivered by pull request: links the pull request, and leaves the issue open for its merge", () => {
+    const record = aRunRecord({
+      phase: "closed",
+      lastAction: "close",
+      pushedSha: RED_SHA,
+      reason: "CI green on aaaaaaa",
+    });
+    const pull = { number: 7, url: "https://github.com/acme/api/pull/7" };
+    const body = render({
+      record,
+      pushed: { sha: RED_SHA, url: `${pull.url}/commits/${RED_SHA}`, pullRequest: pull },
+      ci: CI_GREEN,
+      delivery: "pull-request",
+    });
+    expect(body).toContain(`Pushed [\`aaaaaaa\`](${pull.url}/commits/${RED_SHA}) to pull request [#7](${pull.url})`);
+    expect(statusLine(body)).toMatch(
+      /^\*\*Status:\*\* done: the pull request is green and ready for review; merging it closes the issue/,
+    );
+    expect(statusLine(body)).not.toContain("issue closed");
+    expect(checked(body, "Done")).toBe(true);
+    expect(render({ record, pushed, ci: CI_GREEN })).toContain("done, issue closed");
+  });
+
   it("falls back to the record's commit when the view has no push", () => {
     const body = render({ record: aRunRecord({ phase: "frozen", pushedSha: NEW_SHA }), pushed: null });
     expect(body).toContain("Pushed `bbbbbbb`");

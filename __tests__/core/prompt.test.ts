@@ -117,11 +117,19 @@ describe("implementer prompt: our rules", () => {
     expect(prompt).not.toContain("open a pull request");
   });
 
-  it("pull-request delivery opens a pull request on a branch named after the run, still with Refs", () => {
+  it("pull-request delivery opens a pull request from a branch named after the run, in the repository itself", () => {
     const pr = implementerPrompt(input("x", { delivery: "pull-request" }));
-    expect(pr).toContain(`new branch named \`${RUN_ID}\``);
+    expect(pr).toContain(`new branch named exactly \`${RUN_ID}\` in this repository (not a fork)`);
     expect(pr).toContain("open a pull request");
-    expect(splitAtData(pr).outside).not.toMatch(CLOSING);
+    expect(pr).toContain("Push later fixes to the same branch.");
+  });
+
+  it("pull-request delivery puts the closing keyword in the pull request's description only, never in a commit", () => {
+    const outside = splitAtData(implementerPrompt(input("x", { delivery: "pull-request" }))).outside;
+    const closing = outside.split("\n").filter((line) => CLOSING.test(line));
+    expect(closing).toEqual([expect.stringMatching(/^5\. .*with `Closes #42` in its description\./)]);
+    expect(outside).toMatch(/never use a closing keyword .* in a commit message/i);
+    expect(outside).toContain("Reference the issue in every commit message as `Refs #42`");
   });
 
   it("names the issue and its link outside the data", () => {

@@ -56,6 +56,56 @@ describe("the pushed commit", () => {
   });
 });
 
+describe("a run's pull request", () => {
+  it("is read by its head branch, with the head commit's date and CI, in the same query as the commits", async () => {
+    const base = store.repo("acme/api")?.branches.get("main") ?? "";
+    store.createBranch("acme/api", "afk-run-1", base);
+    const head = store.pushCommit("acme/api", "Fix\n\nRefs #1", "agent", { branch: "afk-run-1" });
+    store.addCheckRun("acme/api", { headSha: head.sha, name: "test", conclusion: "failure" });
+    const pull = store.openPullRequest("acme/api", { author: "agent", title: "Fix", headBranch: "afk-run-1" });
+    const before = emulator.log.entries.length;
+    const [facts] = await readCommitFacts(
+      client,
+      [{ repo: "acme/api", shas: [], since: SINCE, branches: ["afk-run-1", "afk-other"] }],
+      null,
+    );
+    expect(emulator.log.entries.length - before).toBe(1);
+    expect(facts?.pullRequests.get("afk-other")).toEqual([]);
+    const [found] = facts?.pullRequests.get("afk-run-1") ?? [];
+    expect(found).toMatchObject({
+      number: pull.number,
+      url: `https://github.com/acme/api/pull/${pull.number}`,
+      crossRepository: false,
+      head: { sha: head.sha, committedAt: head.date, onDefaultBranch: false, parent: { sha: base } },
+    });
+    expect(found?.head?.checks?.checkRuns.map((r) => [r.name, r.conclusion])).toEqual([["test", "failure"]]);
+  });
+
+  it("from a fork's branch of the same name is told apart; a closed one is not read", async () => {
+    store.createRepo({ owner: "mallory", name: "api" });
+    const forkBase = store.repo("mallory/api")?.branches.get("main") ?? "";
+    store.createBranch("mallory/api", "afk-run-1", forkBase);
+    store.pushCommit("mallory/api", "Evil\n\nRefs acme/api#1", "mallory", { branch: "afk-run-1" });
+    store.openPullRequest("acme/api", {
+      author: "mallory",
+      title: "Evil",
+      headBranch: "afk-run-1",
+      headRepo: "mallory/api",
+    });
+    const base = store.repo("acme/api")?.branches.get("main") ?? "";
+    store.createBranch("acme/api", "afk-run-1", base);
+    store.pushCommit("acme/api", "Old\n\nRefs #1", "agent", { branch: "afk-run-1" });
+    const closed = store.openPullRequest("acme/api", { author: "agent", title: "Old", headBranch: "afk-run-1" });
+    store.closePullRequest("acme/api", closed.number);
+    const [facts] = await readCommitFacts(
+      client,
+      [{ repo: "acme/api", shas: [], since: SINCE, branches: ["afk-run-1"] }],
+      null,
+    );
+    expect(facts?.pullRequests.get("afk-run-1")?.map((p) => p.crossRepository)).toEqual([true]);
+  });
+});
+
 describe("the CI verdict", () => {
   it("is none when nothing reported on the commit", async () => {
     const sha = store.pushCommit("acme/api", "Fix", "agent").sha;

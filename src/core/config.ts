@@ -436,6 +436,15 @@ function crossCheck(raw: Record<string, string>, parsed: ParsedInputs | null): {
   if (parsed && parsed["max-per-repo"] > parsed["max-in-flight"]) {
     problems.push({ input: "max-per-repo", problem: "must not exceed max-in-flight" });
   }
+  if (parsed?.delivery === "pull-request") {
+    // The deploy stage waits for the pushed commit to be deployed, which a pull request's head never is.
+    for (const name of ["deploy-environment", "rollout-url"] as const) {
+      if (value(name) !== "") {
+        const problem = "must be empty with delivery pull-request: a pull request is deployed only after its merge";
+        problems.push({ input: name, problem });
+      }
+    }
+  }
   return problems;
 }
 

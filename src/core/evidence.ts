@@ -1,6 +1,7 @@
 // Decides which of GitHub's evidence about a run counts: the progress comment
 // (only the loop's own identity may write the run record) and the commit the
-// agent pushed (after dispatch, on the default branch, newest wins). Pure:
+// agent pushed (after dispatch, on the default branch, newest wins; or, when
+// agents deliver by pull request, the head of the run's own pull request). Pure:
 // the adapters hand over what they read, this says what it means.
 
 import type { Instant, RepoSlug } from "./types.js";
@@ -75,4 +76,35 @@ export function candidateShas(
     if (shas.length >= options.limit) break;
   }
   return shas;
+}
+
+export interface PullRequestCandidate {
+  number: number;
+  url: string;
+  /** The head branch lives in a fork. */
+  crossRepository: boolean;
+  /** null when the head branch is gone. */
+  headSha: string | null;
+  headCommittedAt: Instant | null;
+}
+
+/**
+ * The pull request a run delivered through, among the open ones from the
+ * branch the prompt named after the run: its head must live in the issue's
+ * own repository (a fork's branch of the same name is anyone's to push) and
+ * must have been committed after `since` (the dispatch), or nothing new was
+ * pushed. Several qualify only if the agent opened more than one: newest wins.
+ */
+export function deliveredPullRequest<P extends PullRequestCandidate>(
+  pulls: readonly P[],
+  options: { since: Instant },
+): P | null {
+  const since = Date.parse(options.since);
+  let newest: P | null = null;
+  for (const pull of pulls) {
+    if (pull.crossRepository || pull.headSha === null || pull.headCommittedAt === null) continue;
+    if (!(Date.parse(pull.headCommittedAt) > since)) continue;
+    if (newest === null || pull.number > newest.number) newest = pull;
+  }
+  return newest;
 }

@@ -22,10 +22,12 @@ export interface ProgressView {
   issue: IssueRef & { url: string };
   /** A link a human can open to the agent's thread or workflow run. */
   agentLink: string | null;
-  /** The latest pushed commit; when null, the record's pushedSha is shown without a link. */
-  pushed: { sha: string; url: string | null } | null;
+  /** The latest pushed commit, and the pull request it came through; when null, the record's pushedSha is shown without a link. */
+  pushed: { sha: string; url: string | null; pullRequest?: { number: number; url: string } | null } | null;
   /** CI on the pushed commit; null when not known. */
   ci: CiVerdict | null;
+  /** How agents deliver: by pull request, a green run leaves the issue open for the merge to close. */
+  delivery: "push" | "pull-request";
   /** Show the "deployed" step (a deploy or rollout stage is configured). */
   deployStage: boolean;
   maxFixForwards: number;
@@ -55,7 +57,7 @@ export function renderProgress(view: ProgressView): string {
       record.threadId !== null,
       `Agent working${view.agentLink === null ? "" : `: ${link("open the agent's thread", view.agentLink)}`}`,
     ),
-    item(commit !== null, commit === null ? "Pushed" : `Pushed ${commit}`),
+    item(commit !== null, commit === null ? "Pushed" : `Pushed ${commit}${pullRequestSuffix(view)}`),
     ...ciItem(view, buildGreen),
   ];
   if (view.deployStage) lines.push(item(allGreen, "Deployed"));
@@ -78,7 +80,9 @@ function status(view: ProgressView, sha: string | null, commit: string | null): 
     case "dispatched":
       return dispatchedStatus(view, sha, commit);
     case "closed":
-      return `done, issue closed${reason}.`;
+      return view.delivery === "pull-request"
+        ? `done: the pull request is green and ready for review; merging it closes the issue${reason}.`
+        : `done, issue closed${reason}.`;
     case "escalated":
       return `handed to a human${reason}.`;
     case "frozen":
@@ -103,6 +107,11 @@ function dispatchedStatus(view: ProgressView, sha: string | null, commit: string
   if (ci.state === "red") return `CI red on ${commit} at the ${ci.stage} stage.`;
   if (ci.state === "pending") return `CI pending on ${commit} at the ${ci.stage} stage.`;
   return `CI green on ${commit}.`;
+}
+
+function pullRequestSuffix(view: ProgressView): string {
+  const pull = view.pushed?.pullRequest;
+  return pull ? ` to pull request ${link(`#${pull.number}`, pull.url)}` : "";
 }
 
 function ciItem(view: ProgressView, buildGreen: boolean): string[] {

@@ -1,7 +1,9 @@
 // Reads what the watch tick needs to judge a pushed commit, for every run at
 // once: whether each candidate sha is on the default branch, its check runs
-// and commit statuses (and its parent's, to tell "already red"), and the
-// deployments of the configured environment. One GraphQL query per 25 repos.
+// and commit statuses (and its parent's, to tell "already red"), the open pull
+// requests from a run's branch with the same facts for their head (delivery
+// by pull request), and the deployments of the configured environment. One
+// GraphQL query per 25 repos.
 // Returns the core's CI inputs; the fold itself lives in core/ci.ts.
 
 import type { CheckRun, CheckRunConclusion, CheckRunStatus, CommitStatus, DeploymentStatus } from "../core/ci.js";
@@ -14,6 +16,8 @@ import { REPOS_PER_QUERY } from "./graphql.js";
 const HISTORY_PAGE = 100;
 const CONTEXTS_PAGE = 100;
 const DEPLOYMENTS_PAGE = 20;
+/** Open pull requests read per head branch: one is expected, a few tell a fork's look-alike apart. */
+const PULLS_PER_BRANCH = 5;
 
 export interface CommitQuestion {
   repo: RepoSlug;
@@ -21,6 +25,8 @@ export interface CommitQuestion {
   shas: string[];
   /** Only default-branch commits after this instant count. */
   since: Instant;
+  /** Branches whose open pull requests are wanted (each run's own branch, in pull-request delivery). */
+  branches?: string[];
 }
 
 export interface CommitChecks {
@@ -32,16 +38,29 @@ export interface CommitChecks {
 
 export interface CommitAnswer {
   sha: string;
+  /** The committer date, as the commit carries it; null when GitHub does not know the sha. */
+  committedAt: Instant | null;
   /** Reachable from the default branch (seen in its history since `since`). */
   onDefaultBranch: boolean;
   checks: CommitChecks | null;
   parent: { sha: string; checks: CommitChecks | null } | null;
 }
 
+export interface PullRequestFacts {
+  number: number;
+  url: string;
+  /** The head branch lives in a fork: anyone could have pushed it. */
+  crossRepository: boolean;
+  /** Its head commit and that commit's CI; null when the head branch is gone. */
+  head: CommitAnswer | null;
+}
+
 export interface RepoCommitFacts {
   repo: RepoSlug;
   error: string | null;
   commits: CommitAnswer[];
+  /** Open pull requests per asked head branch, newest first. */
+  pullRequests: Map<string, PullRequestFacts[]>;
   /** Latest status of each deployment in the environment, newest first; null when no environment is configured. */
   deployments: (DeploymentStatus & { sha: string })[] | null;
 }
@@ -64,6 +83,7 @@ interface RollupJson {
 }
 interface CommitJson {
   oid: string;
+  committedDate?: string;
   statusCheckRollup: RollupJson | null;
   parents?: { nodes: { oid: string; statusCheckRollup: RollupJson | null }[] };
 }
@@ -78,7 +98,20 @@ type RepoCommitJson = Record<string, unknown> & {
   };
 };
 
+interface PullsJson {
+  nodes: {
+    number: number;
+    url: string;
+    isCrossRepository: boolean;
+    headRef: { target: CommitJson | null } | null;
+  }[];
+}
+
 const COMMIT_FRAGMENTS = `
+fragment AfkCommit on Commit {
+  oid committedDate ...AfkRollup
+  parents(first: 1) { nodes { oid ...AfkRollup } }
+}
 fragment AfkRollup on Commit {
   statusCheckRollup {
     contexts(first: ${CONTEXTS_PAGE}) {
@@ -107,20 +140,24 @@ export async function readCommitFacts(
       selection: (repo) => {
         const question = batch[Number(repo.alias.slice(1))];
         const commits = (question?.shas ?? []).map(
+          (_, j) => `c${j}: object(oid: $sha_$ALIAS_${j}) { ... on Commit { ...AfkCommit } }`,
+        );
+        const pulls = (question?.branches ?? []).map(
           (_, j) =>
-            `c${j}: object(oid: $sha_$ALIAS_${j}) { ... on Commit { oid ...AfkRollup parents(first: 1) { nodes { oid ...AfkRollup } } } }`,
+            `p${j}: pullRequests(headRefName: $branch_$ALIAS_${j}, states: [OPEN], first: ${PULLS_PER_BRANCH}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { number url isCrossRepository headRef { target { ... on Commit { ...AfkCommit } } } } }`,
         );
         const deployments =
           deployEnvironment === null
             ? ""
             : `deployments(environments: [$environment], first: ${DEPLOYMENTS_PAGE}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { databaseId commitOid latestStatus { state logUrl environmentUrl } } }`;
-        return `defaultBranchRef { target { ... on Commit { history(first: ${HISTORY_PAGE}, since: $since_$ALIAS) { nodes { oid } } } } } ${commits.join(" ")} ${deployments}`;
+        return `defaultBranchRef { target { ... on Commit { history(first: ${HISTORY_PAGE}, since: $since_$ALIAS) { nodes { oid } } } } } ${commits.join(" ")} ${pulls.join(" ")} ${deployments}`;
       },
       fragments: COMMIT_FRAGMENTS,
       repos: batch.map((q, i) => {
         const [owner = "", name = ""] = q.repo.split("/");
         const variables: Record<string, unknown> = { [`since_r${i}`]: q.since };
         q.shas.forEach((sha, j) => (variables[`sha_r${i}_${j}`] = sha));
+        q.branches?.forEach((branch, j) => (variables[`branch_r${i}_${j}`] = branch));
         return { alias: `r${i}`, owner, name, variables };
       }),
       perRepoDeclare: (repo) => {
@@ -128,6 +165,7 @@ export async function readCommitFacts(
         return [
           `$since_${repo.alias}: GitTimestamp!`,
           ...(question?.shas ?? []).map((_, j) => `$sha_${repo.alias}_${j}: GitObjectID!`),
+          ...(question?.branches ?? []).map((_, j) => `$branch_${repo.alias}_${j}: String!`),
         ];
       },
     });
@@ -138,21 +176,29 @@ export async function readCommitFacts(
           repo: question.repo,
           error: result.errors.get(`r${i}`) ?? "not found",
           commits: [],
+          pullRequests: new Map(),
           deployments: null,
         });
         return;
       }
       const onBranch = new Set((data.defaultBranchRef?.target?.history?.nodes ?? []).map((n) => n.oid));
-      const commits = question.shas.map((sha, j): CommitAnswer => {
-        const commit = data[`c${j}`] as CommitJson | null | undefined;
-        const parent = commit?.parents?.nodes[0];
-        return {
-          sha,
-          onDefaultBranch: onBranch.has(sha),
-          checks: commit ? toChecks(commit.statusCheckRollup) : null,
-          parent: parent ? { sha: parent.oid, checks: toChecks(parent.statusCheckRollup) } : null,
-        };
-      });
+      const commits = question.shas.map((sha, j) =>
+        toCommitAnswer(sha, data[`c${j}`] as CommitJson | null | undefined, onBranch),
+      );
+      const pullRequests = new Map(
+        (question.branches ?? []).map((branch, j): [string, PullRequestFacts[]] => [
+          branch,
+          ((data[`p${j}`] as PullsJson | null | undefined)?.nodes ?? []).map((pull) => {
+            const head = pull.headRef?.target;
+            return {
+              number: pull.number,
+              url: pull.url,
+              crossRepository: pull.isCrossRepository,
+              head: head?.oid ? toCommitAnswer(head.oid, head, onBranch) : null,
+            };
+          }),
+        ]),
+      );
       const deployments =
         deployEnvironment === null
           ? null
@@ -162,10 +208,21 @@ export async function readCommitFacts(
               state: lowerEnum(d.latestStatus?.state, DEPLOYMENT_STATES, "pending"),
               url: d.latestStatus?.logUrl ?? d.latestStatus?.environmentUrl ?? null,
             }));
-      answers.push({ repo: question.repo, error: null, commits, deployments });
+      answers.push({ repo: question.repo, error: null, commits, pullRequests, deployments });
     });
   }
   return answers;
+}
+
+function toCommitAnswer(sha: string, commit: CommitJson | null | undefined, onBranch: Set<string>): CommitAnswer {
+  const parent = commit?.parents?.nodes[0];
+  return {
+    sha,
+    committedAt: commit?.committedDate ?? null,
+    onDefaultBranch: onBranch.has(sha),
+    checks: commit ? toChecks(commit.statusCheckRollup) : null,
+    parent: parent ? { sha: parent.oid, checks: toChecks(parent.statusCheckRollup) } : null,
+  };
 }
 
 /** GitHub's GraphQL enums are upper-case; the core speaks REST's lower-case. Unknown values never become success. */

@@ -18,7 +18,7 @@ export interface ProgressTarget {
 
 export interface ProgressSeen {
   agentLink: string | null;
-  pushed: { sha: string; url: string | null } | null;
+  pushed: { sha: string; url: string | null; pullRequest?: { number: number; url: string } | null } | null;
   ci: CiVerdict | null;
 }
 
@@ -35,6 +35,7 @@ export async function writeRecord(
     agentLink: seen.agentLink,
     pushed: seen.pushed,
     ci: seen.ci,
+    delivery: ctx.config.delivery,
     deployStage: ctx.config.ci.deployEnvironment !== null || ctx.config.ci.rolloutUrl !== null,
     maxFixForwards: ctx.config.limits.fixForwardAttempts,
   });

@@ -6,7 +6,7 @@
 
 import { judgeCommit, type CommitJudgement } from "../ci/verdict.js";
 import { shardRepos } from "../core/config.js";
-import { candidateShas, pickProgressComment, pushedCommit } from "../core/evidence.js";
+import { candidateShas, deliveredPullRequest, pickProgressComment, pushedCommit } from "../core/evidence.js";
 import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
 import { fixForwardPrompt } from "../core/prompt.js";
 import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
@@ -54,6 +54,16 @@ interface Assembled {
   comment: { id: number; body: string };
   agent: AgentStatus & { threadId: string | null };
   shas: string[];
+  /** The run's own branch, whose pull request delivers its work (pull-request delivery only). */
+  branch: string | null;
+}
+
+/** What the run delivered: the commit CI judges, and the pull request it came through, if any. */
+interface Delivered {
+  sha: string;
+  at: string;
+  answer: CommitAnswer | undefined;
+  pullRequest: { number: number; url: string } | null;
 }
 
 export async function watchTick(ctx: TickContext): Promise<WatchReport> {
@@ -154,20 +164,25 @@ async function assemble(
       }
     : await ctx.executor.status({ repo: record.repo, runId: record.runId, threadId: record.threadId });
   const since = record.dispatchedAt ?? record.claimedAt;
-  const shas = terminal ? [] : candidateShas(issue.references, { repo: issue.repo, since, limit: SHAS_PER_RUN });
-  return { facts: issue, record, comment: { id: own.id, body: own.body }, agent, shas };
+  const byPullRequest = ctx.config.delivery === "pull-request";
+  const shas =
+    terminal || byPullRequest ? [] : candidateShas(issue.references, { repo: issue.repo, since, limit: SHAS_PER_RUN });
+  const branch = !terminal && byPullRequest ? record.runId : null;
+  return { facts: issue, record, comment: { id: own.id, body: own.body }, agent, shas, branch };
 }
 
 async function readCommits(ctx: TickContext, runs: readonly Assembled[]): Promise<Map<string, RepoCommitFacts>> {
   const byRepo = new Map<string, CommitQuestion>();
   for (const run of runs) {
-    if (run.shas.length === 0) continue;
+    if (run.shas.length === 0 && run.branch === null) continue;
     const key = run.facts.repo.toLowerCase();
     const since = run.record.dispatchedAt ?? run.record.claimedAt;
+    const branches = run.branch === null ? [] : [run.branch];
     const question = byRepo.get(key);
-    if (!question) byRepo.set(key, { repo: run.facts.repo, shas: [...run.shas], since });
+    if (!question) byRepo.set(key, { repo: run.facts.repo, shas: [...run.shas], since, branches });
     else {
       for (const sha of run.shas) if (!question.shas.includes(sha)) question.shas.push(sha);
+      for (const branch of branches) if (!question.branches?.includes(branch)) question.branches?.push(branch);
       if (Date.parse(since) < Date.parse(question.since)) question.since = since;
     }
   }
@@ -186,15 +201,10 @@ async function advance(
   const { facts, record } = run;
   const repoCommits = commits.get(facts.repo.toLowerCase());
   if (repoCommits?.error) throw new Error(`could not read commits: ${repoCommits.error}`);
-  const answers = new Map<string, CommitAnswer>((repoCommits?.commits ?? []).map((c) => [c.sha, c]));
-  const pushed = pushedCommit(facts.references, {
-    repo: facts.repo,
-    since: record.dispatchedAt ?? record.claimedAt,
-    onDefaultBranch: (sha) => answers.get(sha)?.onDefaultBranch === true,
-  });
+  const pushed = deliveredBy(run, repoCommits);
 
   let judgement: CommitJudgement = { verdict: NO_CI, parentAlreadyRed: false };
-  const answer = pushed ? answers.get(pushed.sha) : undefined;
+  const answer = pushed?.answer;
   if (answer) {
     judgement = await judgeCommit({
       repo: facts.repo,
@@ -257,7 +267,15 @@ async function advance(
   const verdict = pushed ? judgement.verdict : null;
   const progress = {
     agentLink,
-    pushed: pushed ? { sha: pushed.sha, url: commitUrl(facts.url, pushed.sha) } : null,
+    pushed: pushed
+      ? {
+          sha: pushed.sha,
+          url: pushed.pullRequest
+            ? `${pushed.pullRequest.url}/commits/${pushed.sha}`
+            : commitUrl(facts.url, pushed.sha),
+          pullRequest: pushed.pullRequest,
+        }
+      : null,
     ci: verdict,
   };
   const target = { repo: facts.repo, number: facts.number, url: facts.url, comment: run.comment };
@@ -304,12 +322,49 @@ async function advance(
   };
 }
 
-/** Bring the issue's labels and state in line with the record (idempotent: completes a transition a crash cut short). */
+/**
+ * The commit the run delivered. Pushed to the default branch: the newest one
+ * referencing the issue since the dispatch. By pull request: the head of the
+ * run's own pull request, committed since the dispatch.
+ */
+function deliveredBy(run: Assembled, repoCommits: RepoCommitFacts | undefined): Delivered | null {
+  const { facts, record } = run;
+  const since = record.dispatchedAt ?? record.claimedAt;
+  if (run.branch !== null) {
+    const pulls = (repoCommits?.pullRequests.get(run.branch) ?? []).map((pull) => ({
+      ...pull,
+      headSha: pull.head?.sha ?? null,
+      headCommittedAt: pull.head?.committedAt ?? null,
+    }));
+    const pull = deliveredPullRequest(pulls, { since });
+    if (pull?.head == null || pull.headCommittedAt === null) return null;
+    return {
+      sha: pull.head.sha,
+      at: pull.headCommittedAt,
+      answer: pull.head,
+      pullRequest: { number: pull.number, url: pull.url },
+    };
+  }
+  const answers = new Map<string, CommitAnswer>((repoCommits?.commits ?? []).map((c) => [c.sha, c]));
+  const pushed = pushedCommit(facts.references, {
+    repo: facts.repo,
+    since,
+    onDefaultBranch: (sha) => answers.get(sha)?.onDefaultBranch === true,
+  });
+  return pushed && { sha: pushed.sha, at: pushed.at, answer: answers.get(pushed.sha), pullRequest: null };
+}
+
+/**
+ * Bring the issue's labels and state in line with the record (idempotent: completes a transition
+ * a crash cut short). A run delivered by pull request leaves the issue open: merging the pull
+ * request, after review, closes it.
+ */
 async function settle(ctx: TickContext, facts: RunIssueFacts, record: RunRecord): Promise<void> {
   const ref = { repo: facts.repo, number: facts.number };
   const change = labelDiff(facts.labels, labelsFor(record, ctx.config.labels));
+  const closeIssue = record.phase === "closed" && facts.open && ctx.config.delivery === "push";
   await relabel(ctx, ref, change, async () => {
-    if (record.phase === "closed" && facts.open) await ctx.writer.closeAsCompleted(ref);
+    if (closeIssue) await ctx.writer.closeAsCompleted(ref);
   });
 }
 

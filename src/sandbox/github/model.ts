@@ -92,6 +92,25 @@ export interface Issue {
   blockedBy: IssueRef[];
 }
 
+/**
+ * A pull request. It shares the issue numbers of its repository, as on GitHub;
+ * its head is a branch of `headRepo` (the base repository itself, or a fork).
+ */
+export interface PullRequest {
+  id: number;
+  nodeId: string;
+  number: number;
+  title: string;
+  body: string;
+  author: string;
+  state: "open" | "closed" | "merged";
+  headRepo: string;
+  headBranch: string;
+  baseBranch: string;
+  createdAt: Instant;
+  updatedAt: Instant;
+}
+
 /** An issue number that no longer answers: deleted (410) or transferred (301 to its new home). */
 export type GoneIssue = { gone: "deleted" } | { gone: "transferred"; to: IssueRef };
 
@@ -227,6 +246,7 @@ export interface Repo {
   labels: Map<string, Label>;
   issues: Map<number, Issue>;
   goneIssues: Map<number, GoneIssue>;
+  pullRequests: PullRequest[];
   nextIssueNumber: number;
   checkRuns: CheckRun[];
   statuses: CommitStatus[];

@@ -19,6 +19,7 @@ import type {
   IssueComment,
   IssueEvent,
   Issue,
+  PullRequest,
   App,
   CheckStatus,
   CheckConclusion,
@@ -222,6 +223,7 @@ export class GitHubStore {
       labels: new Map(),
       issues: new Map(),
       goneIssues: new Map(),
+      pullRequests: [],
       nextIssueNumber: 1,
       checkRuns: [],
       statuses: [],
@@ -303,6 +305,48 @@ export class GitHubStore {
     repo.branches.set(branch, fromSha);
   }
 
+  /**
+   * Open a pull request from `headBranch` of `headRepo` (default: this
+   * repository; another one is a fork) into the default branch. The head
+   * branch must exist there; it takes the next issue number.
+   */
+  openPullRequest(
+    fullName: string,
+    spec: { author: string; title: string; body?: string; headBranch: string; headRepo?: string; at?: Date },
+  ): PullRequest {
+    const repo = this.mustRepo(fullName);
+    const headRepo = this.mustRepo(spec.headRepo ?? fullName);
+    if (!headRepo.branches.has(spec.headBranch)) {
+      throw new StoreError("invalid", `no branch ${spec.headBranch} in ${headRepo.fullName}`);
+    }
+    this.ensureUser(spec.author);
+    const id = this.id();
+    const at = iso(spec.at ?? this.now());
+    const pull: PullRequest = {
+      id,
+      nodeId: nodeId("PullRequest", id),
+      number: repo.nextIssueNumber++,
+      title: spec.title,
+      body: spec.body ?? "",
+      author: spec.author,
+      state: "open",
+      headRepo: headRepo.fullName,
+      headBranch: spec.headBranch,
+      baseBranch: repo.defaultBranch,
+      createdAt: at,
+      updatedAt: at,
+    };
+    repo.pullRequests.push(pull);
+    return pull;
+  }
+
+  closePullRequest(fullName: string, number: number): void {
+    const pull = this.mustRepo(fullName).pullRequests.find((p) => p.number === number);
+    if (!pull) throw new StoreError("not-found", `no pull request ${fullName}#${number}`);
+    pull.state = "closed";
+    pull.updatedAt = iso(this.now());
+  }
+
   // --- issues ----------------------------------------------------------------
 
   createIssue(
@@ -312,7 +356,7 @@ export class GitHubStore {
     const repo = this.mustRepo(fullName);
     this.ensureUser(spec.author);
     const number = spec.number ?? repo.nextIssueNumber;
-    if (repo.issues.has(number) || repo.goneIssues.has(number)) {
+    if (repo.issues.has(number) || repo.goneIssues.has(number) || repo.pullRequests.some((p) => p.number === number)) {
       throw new StoreError("invalid", `${fullName}#${number} already exists`);
     }
     repo.nextIssueNumber = Math.max(repo.nextIssueNumber, number + 1);

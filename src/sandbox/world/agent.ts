@@ -16,6 +16,7 @@ import type { T3State, TurnStarted } from "../t3/state.js";
 
 export const AGENT_ACTS = [
   "push", // commit to the default branch, `Refs #N` + `AFK-Run: <id>`, then finish the turn
+  "pull-request", // the same commit on the branch named after the run, with a pull request open from it
   "idle", // finish the turn without pushing
   "error", // the turn fails (T3 turn state `error`; workflow conclusion `failure`)
   "interrupt", // the turn is interrupted (workflow: `cancelled`)
@@ -32,13 +33,13 @@ const TurnScriptSchema = z
     act: z.enum(AGENT_ACTS),
     /** World ticks from the turn's start until the act; 0 acts as the turn starts. */
     afterTicks: z.int().min(0).max(100_000).default(1),
-    /** Template with {number}, {repo}, {title}, {runId} and {turn}; push only. */
+    /** Template with {number}, {repo}, {title}, {runId} and {turn}; push and pull-request only. */
     commitMessage: z.string().min(1).optional(),
     /** The error text, the question, or the approval detail. */
     message: z.string().min(1).optional(),
   })
-  .refine((turn) => turn.commitMessage === undefined || turn.act === "push", {
-    message: "commitMessage only goes with act: push",
+  .refine((turn) => turn.commitMessage === undefined || turn.act === "push" || turn.act === "pull-request", {
+    message: "commitMessage only goes with act: push or pull-request",
     path: ["commitMessage"],
   });
 export type TurnScript = z.output<typeof TurnScriptSchema>;
@@ -159,6 +160,7 @@ export class ScriptedAgent {
     let sha: string | undefined;
     switch (script.act) {
       case "push":
+      case "pull-request":
         sha = this.push(turn);
         this.settle(target, "completed");
         break;
@@ -187,8 +189,10 @@ export class ScriptedAgent {
     if (sha !== undefined) this.deps.onPush(run.issue, sha);
   }
 
+  /** A commit on the default branch, or (act pull-request) on the run's branch with its pull request open. */
   private push({ run, script, number }: Turn): string {
-    const found = this.deps.store.lookupIssue(run.issue.repo, run.issue.number);
+    const { store } = this.deps;
+    const found = store.lookupIssue(run.issue.repo, run.issue.number);
     const title = "issue" in found ? found.issue.title : "";
     const message = (script.commitMessage ?? DEFAULT_COMMIT)
       .replaceAll("{number}", String(run.issue.number))
@@ -197,7 +201,24 @@ export class ScriptedAgent {
       .replaceAll("{turn}", String(number))
       .replaceAll("{runId}", run.runId ?? "")
       .replace(/\nAFK-Run: *$/, "");
-    return this.deps.store.pushCommit(run.issue.repo, message, this.deps.login).sha;
+    if (script.act === "push") return store.pushCommit(run.issue.repo, message, this.deps.login).sha;
+
+    const repo = store.repo(run.issue.repo);
+    const branch = run.runId ?? `afk-${run.issue.number}`;
+    if (repo && !repo.branches.has(branch)) {
+      store.createBranch(repo.fullName, branch, repo.branches.get(repo.defaultBranch) ?? "");
+    }
+    const sha = store.pushCommit(run.issue.repo, message, this.deps.login, { branch }).sha;
+    const open = repo?.pullRequests.some((p) => p.state === "open" && p.headBranch === branch) ?? false;
+    if (!open) {
+      store.openPullRequest(run.issue.repo, {
+        author: this.deps.login,
+        title: title || `Issue #${run.issue.number}`,
+        body: `Closes #${run.issue.number}\n\nAFK-Run: ${run.runId ?? ""}`,
+        headBranch: branch,
+      });
+    }
+    return sha;
   }
 
   private settle(target: Target, outcome: "completed" | "error" | "interrupted" | "action_required", error?: string) {

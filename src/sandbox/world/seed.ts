@@ -252,6 +252,7 @@ function seedRun(ref: IssueRef, run: RunSeed, when: Date, ctx: RunContext): void
     agentLink: null,
     pushed: null,
     ci: null,
+    delivery: input("delivery") === "pull-request" ? "pull-request" : "push",
     deployStage: input("deploy-environment") !== "" || input("rollout-url") !== "",
     maxFixForwards: Number(input("fix-forward-attempts")),
   });

@@ -7,7 +7,7 @@
 // Never mutates the store.
 
 import { GraphQLError } from "graphql";
-import type { GitHubStore, Issue, IssueComment, IssueEvent, Repo, TokenGrant } from "../store.js";
+import type { GitHubStore, Issue, IssueComment, IssueEvent, PullRequest, Repo, TokenGrant } from "../store.js";
 import { commitNode, deployments } from "./commit-nodes.js";
 import { connection, type PageArgs } from "./connection.js";
 
@@ -113,6 +113,61 @@ function repository(ctx: GraphQLContext, repo: Repo): Node {
       return commit ? commitNode(repo, commit.sha) : null;
     },
     deployments: (args: Parameters<typeof deployments>[1]) => deployments(repo, args),
+    pullRequests: (args: PullRequestsArgs) =>
+      connection(filterPullRequests(repo, args), args, (p) => pullRequest(ctx, repo, p)),
+  };
+}
+
+interface PullRequestsArgs extends PageArgs {
+  states?: ("OPEN" | "CLOSED" | "MERGED")[] | null;
+  headRefName?: string | null;
+  baseRefName?: string | null;
+  orderBy?: { field: "CREATED_AT" | "UPDATED_AT"; direction: "ASC" | "DESC" } | null;
+}
+
+/** GitHub matches `headRefName` on the branch name alone: a fork's branch of that name matches too. */
+function filterPullRequests(repo: Repo, args: PullRequestsArgs): PullRequest[] {
+  const order = args.orderBy ?? { field: "CREATED_AT", direction: "ASC" };
+  const sign = order.direction === "DESC" ? -1 : 1;
+  const key = (p: PullRequest): string => (order.field === "UPDATED_AT" ? p.updatedAt : p.createdAt);
+  return repo.pullRequests
+    .filter(
+      (p) =>
+        !args.states || args.states.includes(p.state === "open" ? "OPEN" : p.state === "merged" ? "MERGED" : "CLOSED"),
+    )
+    .filter((p) => args.headRefName == null || p.headBranch === args.headRefName)
+    .filter((p) => args.baseRefName == null || p.baseBranch === args.baseRefName)
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.number - b.number) * sign);
+}
+
+function pullRequest(ctx: GraphQLContext, repo: Repo, pull: PullRequest): Node {
+  const url = `${WEB}/${repo.fullName}/pull/${pull.number}`;
+  const headRepo = ctx.store.repo(pull.headRepo);
+  const headSha = headRepo?.branches.get(pull.headBranch) ?? null;
+  return {
+    __typename: "PullRequest",
+    id: pull.nodeId,
+    databaseId: pull.id,
+    number: pull.number,
+    title: pull.title,
+    body: pull.body,
+    url,
+    resourcePath: url.slice(WEB.length),
+    state: pull.state.toUpperCase(),
+    closed: pull.state !== "open",
+    merged: pull.state === "merged",
+    createdAt: pull.createdAt,
+    updatedAt: pull.updatedAt,
+    author: () => actor(ctx, pull.author),
+    isCrossRepository: pull.headRepo.toLowerCase() !== repo.fullName.toLowerCase(),
+    headRefName: pull.headBranch,
+    baseRefName: pull.baseBranch,
+    // The head branch's commit as it is now; GitHub keeps the last one after a branch is deleted.
+    headRefOid: headSha ?? "0".repeat(40),
+    headRef: () =>
+      headRepo && headSha !== null
+        ? { __typename: "Ref", name: pull.headBranch, prefix: "refs/heads/", target: commitNode(headRepo, headSha) }
+        : null,
   };
 }
 
