@@ -3941,16 +3941,20 @@ function state_machine_assertNever(value) {
 
 ;// CONCATENATED MODULE: ./src/github/commits.ts
 // Reads what the watch tick needs to judge a pushed commit, for every run at
-// once: whether each candidate sha is on the default branch, its check runs
-// and commit statuses (and its parent's, to tell "already red"), the open pull
+// once: whether each candidate sha is on the default branch (its history
+// since the dispatch, less some committer clock skew; a compare per unseen
+// candidate only when that history runs past one page), its check runs and
+// commit statuses (and its parent's, to tell "already red"), the open pull
 // requests from a run's branch with the same facts for their head (delivery
 // by pull request), and the deployments of the configured environment. One
-// GraphQL query per 25 repos.
-// Returns the core's CI inputs; the fold itself lives in core/ci.ts.
+// GraphQL query per 25 repos. Returns the core's CI inputs; the fold itself
+// lives in core/ci.ts.
 
 
 
 const HISTORY_PAGE = 100;
+/** How far a committer's clock may run behind GitHub's and its commit still count as made after the dispatch. */
+const CLOCK_SKEW_MS = 15 * 60_000;
 const CONTEXTS_PAGE = 100;
 const DEPLOYMENTS_PAGE = 20;
 /** Open pull requests read per head branch: one is expected, a few tell a fork's look-alike apart. */
@@ -3987,12 +3991,13 @@ async function readCommitFacts(client, questions, deployEnvironment) {
                 const deployments = deployEnvironment === null
                     ? ""
                     : `deployments(environments: [$environment], first: ${DEPLOYMENTS_PAGE}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { databaseId commitOid latestStatus { state logUrl environmentUrl } } }`;
-                return `defaultBranchRef { target { ... on Commit { history(first: ${HISTORY_PAGE}, since: $since_$ALIAS) { nodes { oid } } } } } ${commits.join(" ")} ${pulls.join(" ")} ${deployments}`;
+                return `defaultBranchRef { name target { ... on Commit { history(first: ${HISTORY_PAGE}, since: $since_$ALIAS) { pageInfo { hasNextPage } nodes { oid } } } } } ${commits.join(" ")} ${pulls.join(" ")} ${deployments}`;
             },
             fragments: COMMIT_FRAGMENTS,
             repos: batch.map((q, i) => {
                 const [owner = "", name = ""] = q.repo.split("/");
-                const variables = { [`since_r${i}`]: q.since };
+                const since = new Date(Date.parse(q.since) - CLOCK_SKEW_MS).toISOString();
+                const variables = { [`since_r${i}`]: since };
                 q.shas.forEach((sha, j) => (variables[`sha_r${i}_${j}`] = sha));
                 q.branches?.forEach((branch, j) => (variables[`branch_r${i}_${j}`] = branch));
                 return { alias: `r${i}`, owner, name, variables };
@@ -4006,7 +4011,7 @@ async function readCommitFacts(client, questions, deployEnvironment) {
                 ];
             },
         });
-        batch.forEach((question, i) => {
+        for (const [i, question] of batch.entries()) {
             const data = result.byAlias.get(`r${i}`);
             if (!data) {
                 answers.push({
@@ -4016,9 +4021,25 @@ async function readCommitFacts(client, questions, deployEnvironment) {
                     pullRequests: new Map(),
                     deployments: null,
                 });
-                return;
+                continue;
             }
-            const onBranch = new Set((data.defaultBranchRef?.target?.history?.nodes ?? []).map((n) => n.oid));
+            const history = data.defaultBranchRef?.target?.history;
+            const onBranch = new Set((history?.nodes ?? []).map((n) => n.oid));
+            if (history?.pageInfo.hasNextPage && data.defaultBranchRef) {
+                // A busy branch: the first page did not reach back to the dispatch, so ask about the rest one by one.
+                const unseen = question.shas.filter((sha, j) => !onBranch.has(sha) && data[`c${j}`]);
+                try {
+                    for (const sha of unseen) {
+                        if (await reachable(client, question.repo, sha, data.defaultBranchRef.name))
+                            onBranch.add(sha);
+                    }
+                }
+                catch (error) {
+                    const why = `could not compare a pushed commit with ${data.defaultBranchRef.name}: ${error instanceof Error ? error.message : String(error)}`;
+                    answers.push({ repo: question.repo, error: why, commits: [], pullRequests: new Map(), deployments: null });
+                    continue;
+                }
+            }
             const commits = question.shas.map((sha, j) => toCommitAnswer(sha, data[`c${j}`], onBranch));
             const pullRequests = new Map((question.branches ?? []).map((branch, j) => [
                 branch,
@@ -4041,9 +4062,20 @@ async function readCommitFacts(client, questions, deployEnvironment) {
                     url: d.latestStatus?.logUrl ?? d.latestStatus?.environmentUrl ?? null,
                 }));
             answers.push({ repo: question.repo, error: null, commits, pullRequests, deployments });
-        });
+        }
     }
     return answers;
+}
+/** Whether `sha` is an ancestor of (or is) the tip of `branch`: the compare from it shows nothing behind. */
+async function reachable(client, repo, sha, branch) {
+    const [owner = "", name = ""] = repo.split("/");
+    const { data } = await client.octokit.rest.repos.compareCommitsWithBasehead({
+        owner,
+        repo: name,
+        basehead: `${sha}...${branch}`,
+        per_page: 1,
+    });
+    return data.status === "ahead" || data.status === "identical";
 }
 function toCommitAnswer(sha, commit, onBranch) {
     const parent = commit?.parents?.nodes[0];

@@ -56,6 +56,52 @@ describe("the pushed commit", () => {
   });
 });
 
+describe("the pushed commit on a busy default branch", () => {
+  it("is still found past the first page of history, by one compare call per unseen candidate", async () => {
+    const agents = store.pushCommit("acme/api", "Fix\n\nRefs #1", "agent");
+    for (let i = 0; i < 120; i++) store.pushCommit("acme/api", `Someone else's change ${i}`, "bob");
+    store.createBranch("acme/api", "side", agents.sha);
+    const onSide = store.pushCommit("acme/api", "Side\n\nRefs #1", "agent", { branch: "side" });
+    const before = emulator.log.entries.length;
+    const [facts] = await readCommitFacts(
+      client,
+      [{ repo: "acme/api", shas: [agents.sha, onSide.sha], since: SINCE }],
+      null,
+    );
+    expect(facts?.commits.map((c) => [c.sha, c.onDefaultBranch])).toEqual([
+      [agents.sha, true],
+      [onSide.sha, false],
+    ]);
+    expect(emulator.log.entries.slice(before).map((e) => e.route)).toEqual([
+      "POST /graphql",
+      "GET /repos/{owner}/{repo}/compare/{basehead}",
+      "GET /repos/{owner}/{repo}/compare/{basehead}",
+    ]);
+  });
+
+  it("a compare GitHub refuses is that repository's error, not a guess", async () => {
+    const agents = store.pushCommit("acme/api", "Fix\n\nRefs #1", "agent");
+    for (let i = 0; i < 101; i++) store.pushCommit("acme/api", `Someone else's change ${i}`, "bob");
+    emulator.faults.add({
+      route: "GET /repos/{owner}/{repo}/compare/{basehead}",
+      action: { kind: "status", status: 403 },
+    });
+    const [facts] = await readCommitFacts(client, [{ repo: "acme/api", shas: [agents.sha], since: SINCE }], null);
+    expect(facts).toMatchObject({
+      commits: [],
+      error: expect.stringMatching(/^could not compare a pushed commit with main: /),
+    });
+  });
+
+  it("counts a commit whose committer clock ran a few minutes behind the dispatch", async () => {
+    const skewed = store.pushCommit("acme/api", "Fix\n\nRefs #1", "agent", {
+      at: new Date(Date.parse(SINCE) - 5 * 60_000),
+    });
+    const [facts] = await readCommitFacts(client, [{ repo: "acme/api", shas: [skewed.sha], since: SINCE }], null);
+    expect(facts?.commits[0]?.onDefaultBranch).toBe(true);
+  });
+});
+
 describe("a run's pull request", () => {
   it("is read by its head branch, with the head commit's date and CI, in the same query as the commits", async () => {
     const base = store.repo("acme/api")?.branches.get("main") ?? "";
