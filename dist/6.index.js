@@ -2917,10 +2917,11 @@ class WorkflowExecutor {
     async start(req, turn) {
         const { repo, issue, runId, prompt } = req;
         const [owner = "", name = ""] = repo.split("/");
-        // The tick's batched read usually knows the default branch; ask only when it does not.
-        const ref = this.settings.ref ??
-            req.defaultBranch ??
-            (await this.client.octokit.rest.repos.get({ owner, repo: name })).data.default_branch;
+        // The tick's batched read gives the default branch; only an empty repository has none.
+        const ref = this.settings.ref ?? req.defaultBranch ?? null;
+        if (ref === null) {
+            throw new ExecutorError(`${repo} has no default branch to run workflow ${this.settings.workflowFile} on; set workflow-ref`, true);
+        }
         const response = await this.client.octokit.request("POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", {
             owner,
             repo: name,

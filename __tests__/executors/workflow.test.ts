@@ -8,7 +8,7 @@ import type { WorkflowSettings } from "../../src/core/config.js";
 import { ExecutorError } from "../../src/executors/executor.js";
 import { runKey, WorkflowExecutor } from "../../src/executors/workflow.js";
 import { createGitHubClient } from "../../src/github/client.js";
-import { restRouteNames, startGitHubEmulator, type GitHubEmulator } from "../../src/sandbox/github/server.js";
+import { startGitHubEmulator, type GitHubEmulator } from "../../src/sandbox/github/server.js";
 import { GitHubStore } from "../../src/sandbox/github/store.js";
 import type { RunConclusion, RunStatus } from "../../src/sandbox/github/model.js";
 import { DEFAULT_RUN_NAME } from "../../src/sandbox/world/schema.js";
@@ -21,7 +21,6 @@ const DISPATCH_ROUTE = "POST /repos/{owner}/{repo}/actions/workflows/{workflow_i
  * `GET /repos/{owner}/{repo}`, a route the emulator does not serve yet; until
  * it does, the other tests configure the ref and that one test waits.
  */
-const EMULATOR_SERVES_REPO = restRouteNames().includes("GET /repos/{owner}/{repo}");
 const request = {
   repo: REPO,
   issue: 7,
@@ -136,9 +135,19 @@ describe("dispatch", () => {
     expect(lists[0]?.index).toBeLessThan(dispatchRequests()[0]?.index ?? -1);
   });
 
-  it.skipIf(!EMULATOR_SERVES_REPO)("with no ref configured, runs on the repository's default branch", async () => {
-    await executor({ ref: null }).dispatch(request);
+  it("with no ref configured, runs on the default branch the tick read", async () => {
+    await executor({ ref: null }).dispatch({ ...request, defaultBranch: "trunk" });
     expect(runs().map((r) => r.headBranch)).toEqual(["trunk"]);
+  });
+
+  it("with no ref and no default branch (an empty repository), refuses before dispatching", async () => {
+    const error = await executor({ ref: null })
+      .dispatch({ ...request, defaultBranch: null })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExecutorError);
+    expect((error as ExecutorError).rejected).toBe(true);
+    expect((error as ExecutorError).message).toContain("set workflow-ref");
+    expect(dispatchRequests()).toEqual([]);
   });
 
   it("runs on the configured ref instead of the default branch, without reading the repository", async () => {

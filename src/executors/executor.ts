@@ -12,7 +12,7 @@ export interface DispatchRequest {
   /** Deterministic per (repo, issue, attempt): a repeated dispatch is recognised, not doubled. */
   runId: string;
   prompt: string;
-  /** The repository's default branch, when the tick's batched read already knows it. */
+  /** The repository's default branch, from the tick's batched read; null or absent for an empty repository. */
   defaultBranch?: string | null;
 }
 
