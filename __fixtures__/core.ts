@@ -154,6 +154,7 @@ export function aRunState(
     pushed: null,
     ci: CI_NONE,
     parentAlreadyRed: false,
+    issueOpen: true,
     now: runMinute(10),
     ...rest,
   };

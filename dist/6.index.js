@@ -1749,6 +1749,8 @@ const COMMENTS_PER_RUN_ISSUE = 30;
 const REFERENCES_PER_RUN_ISSUE = 20;
 /** Finished runs still owing a doorbell, per repo per tick; the rest wait for the next tick. */
 const OWED_PAGE = 10;
+/** Closed issues still carrying the lock, per repo per tick: normally none. */
+const CLOSED_LOCKED_PAGE = 5;
 const READY_ISSUE_FRAGMENT = `
 fragment AfkReadyIssue on Issue {
   number title body url lastEditedAt
@@ -1874,6 +1876,9 @@ const WATCH_SELECTION = `
   }
   owed: issues(first: ${OWED_PAGE}, states: [OPEN, CLOSED], labels: [$owed], orderBy: { field: UPDATED_AT, direction: ASC }) {
     nodes { ...AfkRunIssue }
+  }
+  closedLocked: issues(first: ${CLOSED_LOCKED_PAGE}, states: CLOSED, labels: [$inProgress], orderBy: { field: UPDATED_AT, direction: ASC }) {
+    nodes { ...AfkRunIssue }
   }`;
 const RUN_ISSUE_FRAGMENT = `
 fragment AfkRunIssue on Issue {
@@ -1892,8 +1897,8 @@ fragment AfkRunIssue on Issue {
 }`;
 /** The watch tick's facts: every open in-progress issue with its marker comments and referenced commits. */
 async function readWatchFacts(client, repos, labels) {
-    const facts = new Map(repos.map((repo) => [repo, { repo, error: null, defaultBranch: null, runs: [], owed: [] }]));
-    const at = (repo) => facts.get(repo) ?? { repo, error: null, defaultBranch: null, runs: [], owed: [] };
+    const facts = new Map(repos.map((repo) => [repo, { repo, error: null, defaultBranch: null, runs: [], owed: [], closedLocked: [] }]));
+    const at = (repo) => facts.get(repo) ?? { repo, error: null, defaultBranch: null, runs: [], owed: [], closedLocked: [] };
     const viewer = await readRepoPages(client, repos, null, {
         name: "AfkWatchFacts",
         declare: ["$inProgress: String!", "$owed: String!"],
@@ -1906,9 +1911,11 @@ async function readWatchFacts(client, repos, labels) {
             const repoFacts = at(repo);
             repoFacts.defaultBranch = data.defaultBranchRef?.name ?? null;
             repoFacts.runs.push(...data.runs.nodes.map((n) => toRunIssueFacts(repo, n)));
-            // Owed doorbells are few; the first page's are plenty for one tick.
-            if (after === null)
+            // Owed doorbells and closed locks are few; the first page's are plenty for one tick.
+            if (after === null) {
                 repoFacts.owed = data.owed.nodes.map((n) => toRunIssueFacts(repo, n));
+                repoFacts.closedLocked = data.closedLocked.nodes.map((n) => toRunIssueFacts(repo, n));
+            }
             return data.runs.pageInfo.hasNextPage ? data.runs.pageInfo.endCursor : null;
         },
         fail: (repo, error) => (at(repo).error = error),
@@ -3638,6 +3645,7 @@ function labelDiff(current, target) {
 
 
 const _everyKindHasAnAction = true;
+const ISSUE_CLOSED = "the issue was closed while its run was in flight; the loop stopped following it";
 function nextAction(state, config) {
     const { record } = state;
     switch (record.phase) {
@@ -3647,9 +3655,11 @@ function nextAction(state, config) {
         case "released":
             return terminal(record);
         case "claimed":
-            return claimed(state);
         case "dispatched":
-            return dispatched(state, config);
+            // Closed under the run (by a person, or a closing keyword in a commit): nothing left to deliver.
+            if (!state.issueOpen)
+                return { kind: "release", reason: ISSUE_CLOSED };
+            return record.phase === "claimed" ? claimed(state) : dispatched(state, config);
         default:
             return state_machine_assertNever(record.phase);
     }
@@ -4168,7 +4178,7 @@ async function watchTick(ctx) {
     const assembled = [];
     const defaultBranches = new Map(facts.repos.map((r) => [r.repo.toLowerCase(), r.defaultBranch]));
     const seen = new Set();
-    for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed])) {
+    for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed, ...r.closedLocked])) {
         const key = `${issue.repo.toLowerCase()}#${issue.number}`;
         if (seen.has(key))
             continue;
@@ -4208,6 +4218,9 @@ async function assemble(ctx, issue, identity, report) {
         choice = pickProgressComment(all.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)), identity);
     }
     const own = choice.own;
+    // A closed issue with the lock but no record of the loop's: someone else's label, nothing to report each tick.
+    if (own === null && !issue.open)
+        return null;
     if (own === null) {
         // A lock nobody owns: a human put the label on, or only look-alike comments exist. Not ours to drive.
         const spoofed = choice.foreign.length > 0 ? `; ignored ${choice.foreign.length} look-alike record(s) by other authors` : "";
@@ -4301,6 +4314,7 @@ async function advance(ctx, run, commits, defaultBranches) {
         pushed: pushed ? { sha: pushed.sha, at: pushed.at } : null,
         ci: judgement.verdict,
         parentAlreadyRed: judgement.parentAlreadyRed,
+        issueOpen: facts.open,
         now,
     }, config);
     // An owed doorbell is marked delivered only after it rings (below), never before.
@@ -4345,7 +4359,11 @@ async function advance(ctx, run, commits, defaultBranches) {
     // Record first (a terminal one with its doorbell owed), then ring, then the labels. A crash
     // before the labels leaves the in-progress label on, so the next tick finds the run and
     // finishes the transition; a failed ring leaves the doorbell owed and the issue marked.
-    target.comment = await writeRecord(ctx, target, next, progress);
+    // A finished run's comment already says all there is; a tick that no longer reads its commit
+    // would only render it again with fewer links.
+    const finished = record.phase !== "claimed" && record.phase !== "dispatched";
+    if (!(finished && next === record))
+        target.comment = await writeRecord(ctx, target, next, progress);
     let rung = null;
     if (next.doorbell !== null && !next.doorbell.delivered && !config.dryRun) {
         const kind = next.doorbell.kind;

@@ -434,6 +434,38 @@ describe("claimed: the process died between claim and record", () => {
   });
 });
 
+describe("the issue was closed while its run was in flight", () => {
+  const CLOSED_REASON = "the issue was closed while its run was in flight; the loop stopped following it";
+
+  it("a dispatched run is released, whatever the agent or CI say", () => {
+    expect(decide({ issueOpen: false })).toEqual({ kind: "release", reason: CLOSED_REASON });
+    expect(decide({ issueOpen: false, ...redPush("test") })).toEqual({ kind: "release", reason: CLOSED_REASON });
+    expect(decide({ issueOpen: false, pushed: pushedAt(20), ci: CI_GREEN })).toEqual({
+      kind: "release",
+      reason: CLOSED_REASON,
+    });
+  });
+
+  it("so is a claim", () => {
+    expect(decide({ issueOpen: false, record: { phase: "claimed" } })).toEqual({
+      kind: "release",
+      reason: CLOSED_REASON,
+    });
+  });
+
+  it("a finished run on a closed issue (the loop closed it) still only rings what it owes", () => {
+    const record = { phase: "closed" as const, doorbell: { kind: "done" as const, delivered: false } };
+    expect(decide({ issueOpen: false, record }).kind).toBe("ring");
+    expect(decide({ issueOpen: false, record: { ...record, doorbell: null } }).kind).toBe("wait");
+  });
+
+  it("releasing gives up the lock and owes no doorbell: a person closed it and knows", () => {
+    const record = aRunRecord();
+    const next = applyAction(record, { kind: "release", reason: CLOSED_REASON }, runMinute(30));
+    expect(next).toMatchObject({ phase: "released", doorbell: null, reason: CLOSED_REASON });
+  });
+});
+
 describe("terminal phases: nothing more, except an owed doorbell", () => {
   const terminal = ["closed", "escalated", "frozen", "released"] as const;
 
@@ -713,6 +745,7 @@ describe("total: every state gets an action, and its bookkeeping is a valid reco
     pushed: fc.option(fc.record({ sha: fc.constantFrom(RED_SHA, NEW_SHA), at: instant })),
     ci,
     parentAlreadyRed: fc.boolean(),
+    issueOpen: fc.boolean(),
     now: instant,
   });
 

@@ -151,6 +151,11 @@ describe("the judge catches each broken promise", () => {
     );
   });
 
+  it("a lock left on an issue the loop closed", () => {
+    store().applyLabel("acme/api", 1, "agent-in-progress", LOOP_LOGIN);
+    expect(checkInvariants(sandbox, rounds)).toContain("acme/api#1: closed with agent-in-progress still on");
+  });
+
   it("a doorbell delivered twice (two deliveries with different ids)", async () => {
     const body = sandbox.doorbells.deliveries.find((d) => (d.body as { kind: string }).kind === "needs-human")?.body;
     await fetch(sandbox.doorbellUrl, { method: "POST", body: JSON.stringify({ ...(body as object), id: "other" }) });

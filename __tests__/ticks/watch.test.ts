@@ -393,3 +393,58 @@ describe("the progress comment and quiet ticks", () => {
     expect(loop.writesSince(mark)).toEqual([]);
   });
 });
+
+describe("closed issues that still carry the lock", () => {
+  it("closed by a person mid-run: the run is released and the lock comes off, with no doorbell", async () => {
+    const loop = await startLoop(tickWorld({ issues: [inFlightIssue(1, { agent: "run-forever" })] }));
+    loop.sandbox.world.store.closeIssue(REPO, 1, "maya");
+    loop.advance();
+    const run = runOf(await loop.watch());
+    expect(run).toMatchObject({
+      action: "release",
+      reason: expect.stringContaining("closed while its run was in flight"),
+    });
+    expect(loop.record(1)).toMatchObject({ phase: "released", doorbell: null });
+    expect(loop.labels(1)).not.toContain(LABELS.inProgress);
+    expect(loop.doorbells()).toEqual([]);
+    // Finished: the next tick has nothing to watch, and the closed issue is never dispatched.
+    const next = await loop.round();
+    expect(next.watch.runs).toEqual([]);
+    expect(next.poll.dispatched).toEqual([]);
+  });
+
+  it("closed by the loop when the lock removal after it failed: the next tick takes the lock off", async () => {
+    const loop = await startLoop(tickWorld({ issues: [inFlightIssue(1)] }));
+    const cut = loop.sandbox.github.faults.add({
+      route: new RegExp(`^DELETE /repos/${REPO}/issues/1/labels/${LABELS.inProgress}$`),
+      action: { kind: "status", status: 403 },
+    });
+    let report = await loop.watch();
+    for (let tick = 0; tick < 6 && loop.issue(1).state === "open"; tick++) {
+      loop.advance();
+      report = await loop.watch();
+    }
+    cut();
+    expect(report.failures).toMatchObject([{ issue: 1, stage: "act" }]);
+    expect(loop.issue(1).state).toBe("closed");
+    expect(loop.labels(1)).toContain(LABELS.inProgress);
+
+    const mark = loop.mark();
+    const again = await loop.watch();
+    expect(again.failures).toEqual([]);
+    expect(loop.labels(1)).not.toContain(LABELS.inProgress);
+    expect(loop.writesSince(mark).map((w) => w.route)).toEqual([
+      "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
+    ]);
+    expect(loop.doorbells()).toEqual([`done ${REPO}#1`]);
+  });
+
+  it("a closed issue someone else labelled is none of the loop's business, and not reported", async () => {
+    const loop = await startLoop(tickWorld({ issues: [readyIssue(1)] }));
+    loop.sandbox.world.store.applyLabel(REPO, 1, LABELS.inProgress, "maya");
+    loop.sandbox.world.store.closeIssue(REPO, 1, "maya");
+    const mark = loop.mark();
+    expect((await loop.watch()).runs).toEqual([]);
+    expect(loop.writesSince(mark)).toEqual([]);
+  });
+});

@@ -43,6 +43,8 @@ export interface RunState {
   ci: CiVerdict;
   /** The parent of `pushed` was already red on the same checks (see ci.sameFailureOnParent). */
   parentAlreadyRed: boolean;
+  /** False once someone (or a closing keyword) closed the issue. */
+  issueOpen: boolean;
   now: Instant;
 }
 
@@ -77,6 +79,8 @@ const _everyKindHasAnAction: [UnhandledKinds] extends [never] ? true : Unhandled
 
 export type StateMachineConfig = Pick<Config, "limits" | "noCi">;
 
+const ISSUE_CLOSED = "the issue was closed while its run was in flight; the loop stopped following it";
+
 export function nextAction(state: RunState, config: StateMachineConfig): Action {
   const { record } = state;
   switch (record.phase) {
@@ -86,9 +90,10 @@ export function nextAction(state: RunState, config: StateMachineConfig): Action 
     case "released":
       return terminal(record);
     case "claimed":
-      return claimed(state);
     case "dispatched":
-      return dispatched(state, config);
+      // Closed under the run (by a person, or a closing keyword in a commit): nothing left to deliver.
+      if (!state.issueOpen) return { kind: "release", reason: ISSUE_CLOSED };
+      return record.phase === "claimed" ? claimed(state) : dispatched(state, config);
     default:
       return assertNever(record.phase);
   }

@@ -17,6 +17,8 @@ const COMMENTS_PER_RUN_ISSUE = 30;
 const REFERENCES_PER_RUN_ISSUE = 20;
 /** Finished runs still owing a doorbell, per repo per tick; the rest wait for the next tick. */
 const OWED_PAGE = 10;
+/** Closed issues still carrying the lock, per repo per tick: normally none. */
+const CLOSED_LOCKED_PAGE = 5;
 
 /** Who did something, before their role on the repository is known. */
 export interface Login {
@@ -256,6 +258,11 @@ export interface WatchRepoFacts {
   runs: RunIssueFacts[];
   /** Issues (open or closed) whose terminal doorbell is still owed. */
   owed: RunIssueFacts[];
+  /**
+   * Closed issues still carrying the in-progress label: closed under a run, or closed by the
+   * loop when the lock removal after it failed. The watch finishes them; the poll ignores them.
+   */
+  closedLocked: RunIssueFacts[];
 }
 
 export interface WatchFacts {
@@ -286,6 +293,7 @@ interface WatchRepoJson {
   defaultBranchRef: { name: string } | null;
   runs: PageJson<RunIssueJson>;
   owed: { nodes: RunIssueJson[] };
+  closedLocked: { nodes: RunIssueJson[] };
 }
 
 const WATCH_SELECTION = `
@@ -296,6 +304,9 @@ const WATCH_SELECTION = `
     nodes { ...AfkRunIssue }
   }
   owed: issues(first: ${OWED_PAGE}, states: [OPEN, CLOSED], labels: [$owed], orderBy: { field: UPDATED_AT, direction: ASC }) {
+    nodes { ...AfkRunIssue }
+  }
+  closedLocked: issues(first: ${CLOSED_LOCKED_PAGE}, states: CLOSED, labels: [$inProgress], orderBy: { field: UPDATED_AT, direction: ASC }) {
     nodes { ...AfkRunIssue }
   }`;
 
@@ -322,9 +333,10 @@ export async function readWatchFacts(
   labels: { inProgress: string; owed: string },
 ): Promise<WatchFacts> {
   const facts = new Map<RepoSlug, WatchRepoFacts>(
-    repos.map((repo) => [repo, { repo, error: null, defaultBranch: null, runs: [], owed: [] }]),
+    repos.map((repo) => [repo, { repo, error: null, defaultBranch: null, runs: [], owed: [], closedLocked: [] }]),
   );
-  const at = (repo: RepoSlug) => facts.get(repo) ?? { repo, error: null, defaultBranch: null, runs: [], owed: [] };
+  const at = (repo: RepoSlug) =>
+    facts.get(repo) ?? { repo, error: null, defaultBranch: null, runs: [], owed: [], closedLocked: [] };
   const viewer = await readRepoPages<WatchRepoJson, string | null>(client, repos, null, {
     name: "AfkWatchFacts",
     declare: ["$inProgress: String!", "$owed: String!"],
@@ -337,8 +349,11 @@ export async function readWatchFacts(
       const repoFacts = at(repo);
       repoFacts.defaultBranch = data.defaultBranchRef?.name ?? null;
       repoFacts.runs.push(...data.runs.nodes.map((n) => toRunIssueFacts(repo, n)));
-      // Owed doorbells are few; the first page's are plenty for one tick.
-      if (after === null) repoFacts.owed = data.owed.nodes.map((n) => toRunIssueFacts(repo, n));
+      // Owed doorbells and closed locks are few; the first page's are plenty for one tick.
+      if (after === null) {
+        repoFacts.owed = data.owed.nodes.map((n) => toRunIssueFacts(repo, n));
+        repoFacts.closedLocked = data.closedLocked.nodes.map((n) => toRunIssueFacts(repo, n));
+      }
       return data.runs.pageInfo.hasNextPage ? data.runs.pageInfo.endCursor : null;
     },
     fail: (repo, error) => (at(repo).error = error),

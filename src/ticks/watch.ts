@@ -90,7 +90,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   const assembled: Assembled[] = [];
   const defaultBranches = new Map(facts.repos.map((r) => [r.repo.toLowerCase(), r.defaultBranch]));
   const seen = new Set<string>();
-  for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed])) {
+  for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed, ...r.closedLocked])) {
     const key = `${issue.repo.toLowerCase()}#${issue.number}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -137,6 +137,8 @@ async function assemble(
     );
   }
   const own = choice.own;
+  // A closed issue with the lock but no record of the loop's: someone else's label, nothing to report each tick.
+  if (own === null && !issue.open) return null;
   if (own === null) {
     // A lock nobody owns: a human put the label on, or only look-alike comments exist. Not ours to drive.
     const spoofed =
@@ -234,6 +236,7 @@ async function advance(
       pushed: pushed ? { sha: pushed.sha, at: pushed.at } : null,
       ci: judgement.verdict,
       parentAlreadyRed: judgement.parentAlreadyRed,
+      issueOpen: facts.open,
       now,
     },
     config,
@@ -282,7 +285,10 @@ async function advance(
   // Record first (a terminal one with its doorbell owed), then ring, then the labels. A crash
   // before the labels leaves the in-progress label on, so the next tick finds the run and
   // finishes the transition; a failed ring leaves the doorbell owed and the issue marked.
-  target.comment = await writeRecord(ctx, target, next, progress);
+  // A finished run's comment already says all there is; a tick that no longer reads its commit
+  // would only render it again with fewer links.
+  const finished = record.phase !== "claimed" && record.phase !== "dispatched";
+  if (!(finished && next === record)) target.comment = await writeRecord(ctx, target, next, progress);
   let rung: WatchedRun["doorbell"] = null;
   if (next.doorbell !== null && !next.doorbell.delivered && !config.dryRun) {
     const kind = next.doorbell.kind;
