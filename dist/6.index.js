@@ -2230,9 +2230,11 @@ async function pollTick(ctx) {
         const pending = awaitingNativeBlockerCheck(selection, checked);
         if (pending.length === 0)
             break;
-        for (const issue of pending) {
+        // Reads, one per pending issue; they overlap like the role lookups above.
+        const natives = await Promise.all(pending.map((issue) => readNativeBlockers(ctx.github, issue)));
+        for (const [i, issue] of pending.entries()) {
             checked.add(refKey(issue));
-            const native = await readNativeBlockers(ctx.github, issue);
+            const native = natives[i] ?? "unreadable";
             if (native === "unreadable") {
                 report.failures.push({
                     repo: issue.repo,
