@@ -87,10 +87,8 @@ describe("the pushed commit on a busy default branch", () => {
       action: { kind: "status", status: 403 },
     });
     const [facts] = await readCommitFacts(client, [{ repo: "acme/api", shas: [agents.sha], since: SINCE }], null);
-    expect(facts).toMatchObject({
-      commits: [],
-      error: expect.stringMatching(/^could not compare a pushed commit with main: /),
-    });
+    expect(facts?.commits).toEqual([]);
+    expect(facts?.error).toMatch(/^could not compare a pushed commit with main: /);
   });
 
   it("counts a commit whose committer clock ran a few minutes behind the dispatch", async () => {

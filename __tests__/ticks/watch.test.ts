@@ -400,10 +400,8 @@ describe("closed issues that still carry the lock", () => {
     loop.sandbox.world.store.closeIssue(REPO, 1, "maya");
     loop.advance();
     const run = runOf(await loop.watch());
-    expect(run).toMatchObject({
-      action: "release",
-      reason: expect.stringContaining("closed while its run was in flight"),
-    });
+    expect(run.action).toBe("release");
+    expect(run.reason).toContain("closed while its run was in flight");
     expect(loop.record(1)).toMatchObject({ phase: "released", doorbell: null });
     expect(loop.labels(1)).not.toContain(LABELS.inProgress);
     expect(loop.doorbells()).toEqual([]);
