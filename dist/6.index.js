@@ -232,7 +232,7 @@ function candidateShas(references, options) {
     return shas;
 }
 /**
- * The pull request a run delivered through, among the open ones from the
+ * The pull request a run delivered through, among the open or merged ones from the
  * branch the prompt named after the run: its head must live in the issue's
  * own repository (a fork's branch of the same name is anyone's to push) and
  * must have been committed after `since` (the dispatch), or nothing new was
@@ -3647,7 +3647,7 @@ function labelDiff(current, target) {
 
 
 const _everyKindHasAnAction = true;
-const ISSUE_CLOSED = "the issue was closed while its run was in flight; the loop stopped following it";
+const ISSUE_CLOSED = "the issue was closed before the agent pushed anything; the loop stopped following it";
 function nextAction(state, config) {
     const { record } = state;
     switch (record.phase) {
@@ -3658,8 +3658,9 @@ function nextAction(state, config) {
             return terminal(record);
         case "claimed":
         case "dispatched":
-            // Closed under the run (by a person, or a closing keyword in a commit): nothing left to deliver.
-            if (!state.issueOpen)
+            // Closed before anything was pushed (by a person): nothing left to deliver. Once the agent has
+            // pushed, the run goes on to its CI verdict whoever closed the issue (a closing keyword, a merge).
+            if (!state.issueOpen && state.pushed === null)
                 return { kind: "release", reason: ISSUE_CLOSED };
             return record.phase === "claimed" ? claimed(state) : dispatched(state, config);
         default:
@@ -3957,11 +3958,11 @@ function state_machine_assertNever(value) {
 // once: whether each candidate sha is on the default branch (its history
 // since the dispatch, less some committer clock skew; a compare per unseen
 // candidate only when that history runs past one page), its check runs and
-// commit statuses (and its parent's, to tell "already red"), the open pull
-// requests from a run's branch with the same facts for their head (delivery
-// by pull request), and the deployments of the configured environment. One
-// GraphQL query per 25 repos. Returns the core's CI inputs; the fold itself
-// lives in core/ci.ts.
+// commit statuses (and its parent's, to tell "already red"), the open or
+// merged pull requests from a run's branch with the same facts for their head
+// (delivery by pull request), and the deployments of the configured
+// environment. One GraphQL query per 25 repos. Returns the core's CI inputs;
+// the fold itself lives in core/ci.ts.
 
 
 
@@ -3970,7 +3971,7 @@ const HISTORY_PAGE = 100;
 const CLOCK_SKEW_MS = 15 * 60_000;
 const CONTEXTS_PAGE = 100;
 const DEPLOYMENTS_PAGE = 20;
-/** Open pull requests read per head branch: one is expected, a few tell a fork's look-alike apart. */
+/** Pull requests read per head branch (open or merged: an auto-merge may beat the watch): one is expected. */
 const PULLS_PER_BRANCH = 5;
 const COMMIT_FRAGMENTS = `
 fragment AfkCommit on Commit {
@@ -4000,7 +4001,7 @@ async function readCommitFacts(client, questions, deployEnvironment) {
             selection: (repo) => {
                 const question = batch[Number(repo.alias.slice(1))];
                 const commits = (question?.shas ?? []).map((_, j) => `c${j}: object(oid: $sha_$ALIAS_${j}) { ... on Commit { ...AfkCommit } }`);
-                const pulls = (question?.branches ?? []).map((_, j) => `p${j}: pullRequests(headRefName: $branch_$ALIAS_${j}, states: [OPEN], first: ${PULLS_PER_BRANCH}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { number url isCrossRepository headRef { target { ... on Commit { ...AfkCommit } } } } }`);
+                const pulls = (question?.branches ?? []).map((_, j) => `p${j}: pullRequests(headRefName: $branch_$ALIAS_${j}, states: [OPEN, MERGED], first: ${PULLS_PER_BRANCH}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { number url isCrossRepository headRef { target { ... on Commit { ...AfkCommit } } } } }`);
                 const deployments = deployEnvironment === null
                     ? ""
                     : `deployments(environments: [$environment], first: ${DEPLOYMENTS_PAGE}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { databaseId commitOid latestStatus { state logUrl environmentUrl } } }`;

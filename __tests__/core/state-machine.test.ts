@@ -435,22 +435,24 @@ describe("claimed: the process died between claim and record", () => {
 });
 
 describe("the issue was closed while its run was in flight", () => {
-  const CLOSED_REASON = "the issue was closed while its run was in flight; the loop stopped following it";
+  const CLOSED_REASON = "the issue was closed before the agent pushed anything; the loop stopped following it";
 
-  it("a dispatched run is released, whatever the agent or CI say", () => {
+  it("before anything was pushed, the run is released, whatever the agent says", () => {
     expect(decide({ issueOpen: false })).toEqual({ kind: "release", reason: CLOSED_REASON });
-    expect(decide({ issueOpen: false, ...redPush("test") })).toEqual({ kind: "release", reason: CLOSED_REASON });
-    expect(decide({ issueOpen: false, pushed: pushedAt(20), ci: CI_GREEN })).toEqual({
+    expect(decide({ issueOpen: false, agent: anAgent("needs-input") })).toEqual({
+      kind: "release",
+      reason: CLOSED_REASON,
+    });
+    expect(decide({ issueOpen: false, record: { phase: "claimed" } })).toEqual({
       kind: "release",
       reason: CLOSED_REASON,
     });
   });
 
-  it("so is a claim", () => {
-    expect(decide({ issueOpen: false, record: { phase: "claimed" } })).toEqual({
-      kind: "release",
-      reason: CLOSED_REASON,
-    });
+  it("after a push, the run goes on to its CI verdict (a closing keyword or a merge closed it)", () => {
+    expect(decide({ issueOpen: false, pushed: pushedAt(20), ci: CI_GREEN }).kind).toBe("close");
+    expect(decide({ issueOpen: false, pushed: pushedAt(20), ci: CI_PENDING }).kind).toBe("wait");
+    expect(decide({ issueOpen: false, ...redPush("test") }).kind).toBe("fix-forward");
   });
 
   it("a finished run on a closed issue (the loop closed it) still only rings what it owes", () => {
@@ -460,8 +462,7 @@ describe("the issue was closed while its run was in flight", () => {
   });
 
   it("releasing gives up the lock and owes no doorbell: a person closed it and knows", () => {
-    const record = aRunRecord();
-    const next = applyAction(record, { kind: "release", reason: CLOSED_REASON }, runMinute(30));
+    const next = applyAction(aRunRecord(), { kind: "release", reason: CLOSED_REASON }, runMinute(30));
     expect(next).toMatchObject({ phase: "released", doorbell: null, reason: CLOSED_REASON });
   });
 });

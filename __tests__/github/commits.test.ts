@@ -125,7 +125,7 @@ describe("a run's pull request", () => {
     expect(found?.head?.checks?.checkRuns.map((r) => [r.name, r.conclusion])).toEqual([["test", "failure"]]);
   });
 
-  it("from a fork's branch of the same name is told apart; a closed one is not read", async () => {
+  it("from a fork's branch of the same name is told apart; a merged one is read, a closed one is not", async () => {
     store.createRepo({ owner: "mallory", name: "api" });
     const forkBase = store.repo("mallory/api")?.branches.get("main") ?? "";
     store.createBranch("mallory/api", "afk-run-1", forkBase);
@@ -141,12 +141,17 @@ describe("a run's pull request", () => {
     store.pushCommit("acme/api", "Old\n\nRefs #1", "agent", { branch: "afk-run-1" });
     const closed = store.openPullRequest("acme/api", { author: "agent", title: "Old", headBranch: "afk-run-1" });
     store.closePullRequest("acme/api", closed.number);
+    const merged = store.openPullRequest("acme/api", { author: "agent", title: "New", headBranch: "afk-run-1" });
+    store.closePullRequest("acme/api", merged.number, "merged");
     const [facts] = await readCommitFacts(
       client,
       [{ repo: "acme/api", shas: [], since: SINCE, branches: ["afk-run-1"] }],
       null,
     );
-    expect(facts?.pullRequests.get("afk-run-1")?.map((p) => p.crossRepository)).toEqual([true]);
+    expect(facts?.pullRequests.get("afk-run-1")?.map((p) => [p.number, p.crossRepository])).toEqual([
+      [merged.number, false],
+      [merged.number - 2, true],
+    ]);
   });
 });
 

@@ -73,6 +73,22 @@ describe("delivery: pull-request", () => {
     expect(loop.userMessages(1)[1]).toContain("push a new commit on top of");
   });
 
+  it("merged and the issue closed before the watch saw green (an auto-merge): still done", async () => {
+    const loop = await startPullRequestWorld(readyIssue(1, { agent: "pull-request", ci: ["green"] }));
+    await loop.round();
+    const store = loop.sandbox.world.store;
+    for (let tick = 0; tick < 6 && pullRequests(loop).length === 0; tick++) loop.advance();
+    loop.advance(); // CI goes green...
+    const [pull] = pullRequests(loop);
+    store.closePullRequest(REPO, pull?.number ?? 0, "merged"); // ...and the merge closes the issue
+    store.closeIssue(REPO, 1, "maya");
+    const watch = await loop.watch();
+    expect(watch.runs).toMatchObject([{ action: "close", ci: "green" }]);
+    expect(loop.record(1)).toMatchObject({ phase: "closed" });
+    expect(loop.labels(1)).not.toContain(LABELS.inProgress);
+    expect(loop.doorbells()).toEqual([`done ${REPO}#1`]);
+  });
+
   it("a fork's pull request from a branch of the same name never counts, however green", async () => {
     const loop = await startPullRequestWorld(readyIssue(1, { agent: "run-forever" }));
     await loop.round();

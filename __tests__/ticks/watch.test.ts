@@ -401,7 +401,7 @@ describe("closed issues that still carry the lock", () => {
     loop.advance();
     const run = runOf(await loop.watch());
     expect(run.action).toBe("release");
-    expect(run.reason).toContain("closed while its run was in flight");
+    expect(run.reason).toContain("closed before the agent pushed anything");
     expect(loop.record(1)).toMatchObject({ phase: "released", doorbell: null });
     expect(loop.labels(1)).not.toContain(LABELS.inProgress);
     expect(loop.doorbells()).toEqual([]);
@@ -409,6 +409,20 @@ describe("closed issues that still carry the lock", () => {
     const next = await loop.round();
     expect(next.watch.runs).toEqual([]);
     expect(next.poll.dispatched).toEqual([]);
+  });
+
+  it("closed by the agent's own closing keyword at the push: the run still waits for CI, then is done", async () => {
+    const loop = await startLoop(
+      tickWorld({
+        issues: [inFlightIssue(1, { agent: [{ act: "push", commitMessage: "Fix it\n\nFixes #{number}" }] })],
+      }),
+    );
+    const report = await watchUntilAction(loop, 1);
+    expect(runOf(report)).toMatchObject({ action: "close", ci: "green" });
+    expect(loop.issue(1).state).toBe("closed");
+    expect(loop.record(1)?.phase).toBe("closed");
+    expect(loop.labels(1)).not.toContain(LABELS.inProgress);
+    expect(loop.doorbells()).toEqual([`done ${REPO}#1`]);
   });
 
   it("closed by the loop when the lock removal after it failed: the next tick takes the lock off", async () => {

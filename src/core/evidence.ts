@@ -89,7 +89,7 @@ export interface PullRequestCandidate {
 }
 
 /**
- * The pull request a run delivered through, among the open ones from the
+ * The pull request a run delivered through, among the open or merged ones from the
  * branch the prompt named after the run: its head must live in the issue's
  * own repository (a fork's branch of the same name is anyone's to push) and
  * must have been committed after `since` (the dispatch), or nothing new was

@@ -79,7 +79,7 @@ const _everyKindHasAnAction: [UnhandledKinds] extends [never] ? true : Unhandled
 
 export type StateMachineConfig = Pick<Config, "limits" | "noCi">;
 
-const ISSUE_CLOSED = "the issue was closed while its run was in flight; the loop stopped following it";
+const ISSUE_CLOSED = "the issue was closed before the agent pushed anything; the loop stopped following it";
 
 export function nextAction(state: RunState, config: StateMachineConfig): Action {
   const { record } = state;
@@ -91,8 +91,9 @@ export function nextAction(state: RunState, config: StateMachineConfig): Action 
       return terminal(record);
     case "claimed":
     case "dispatched":
-      // Closed under the run (by a person, or a closing keyword in a commit): nothing left to deliver.
-      if (!state.issueOpen) return { kind: "release", reason: ISSUE_CLOSED };
+      // Closed before anything was pushed (by a person): nothing left to deliver. Once the agent has
+      // pushed, the run goes on to its CI verdict whoever closed the issue (a closing keyword, a merge).
+      if (!state.issueOpen && state.pushed === null) return { kind: "release", reason: ISSUE_CLOSED };
       return record.phase === "claimed" ? claimed(state) : dispatched(state, config);
     default:
       return assertNever(record.phase);

@@ -2,11 +2,11 @@
 // once: whether each candidate sha is on the default branch (its history
 // since the dispatch, less some committer clock skew; a compare per unseen
 // candidate only when that history runs past one page), its check runs and
-// commit statuses (and its parent's, to tell "already red"), the open pull
-// requests from a run's branch with the same facts for their head (delivery
-// by pull request), and the deployments of the configured environment. One
-// GraphQL query per 25 repos. Returns the core's CI inputs; the fold itself
-// lives in core/ci.ts.
+// commit statuses (and its parent's, to tell "already red"), the open or
+// merged pull requests from a run's branch with the same facts for their head
+// (delivery by pull request), and the deployments of the configured
+// environment. One GraphQL query per 25 repos. Returns the core's CI inputs;
+// the fold itself lives in core/ci.ts.
 
 import type { CheckRun, CheckRunConclusion, CheckRunStatus, CommitStatus, DeploymentStatus } from "../core/ci.js";
 import { CHECK_RUN_CONCLUSIONS, CHECK_RUN_STATUSES, COMMIT_STATUS_STATES, DEPLOYMENT_STATES } from "../core/ci.js";
@@ -20,7 +20,7 @@ const HISTORY_PAGE = 100;
 const CLOCK_SKEW_MS = 15 * 60_000;
 const CONTEXTS_PAGE = 100;
 const DEPLOYMENTS_PAGE = 20;
-/** Open pull requests read per head branch: one is expected, a few tell a fork's look-alike apart. */
+/** Pull requests read per head branch (open or merged: an auto-merge may beat the watch): one is expected. */
 const PULLS_PER_BRANCH = 5;
 
 export interface CommitQuestion {
@@ -63,7 +63,7 @@ export interface RepoCommitFacts {
   repo: RepoSlug;
   error: string | null;
   commits: CommitAnswer[];
-  /** Open pull requests per asked head branch, newest first. */
+  /** Open and merged pull requests per asked head branch, newest first; a closed unmerged one is gone. */
   pullRequests: Map<string, PullRequestFacts[]>;
   /** Latest status of each deployment in the environment, newest first; null when no environment is configured. */
   deployments: (DeploymentStatus & { sha: string })[] | null;
@@ -151,7 +151,7 @@ export async function readCommitFacts(
         );
         const pulls = (question?.branches ?? []).map(
           (_, j) =>
-            `p${j}: pullRequests(headRefName: $branch_$ALIAS_${j}, states: [OPEN], first: ${PULLS_PER_BRANCH}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { number url isCrossRepository headRef { target { ... on Commit { ...AfkCommit } } } } }`,
+            `p${j}: pullRequests(headRefName: $branch_$ALIAS_${j}, states: [OPEN, MERGED], first: ${PULLS_PER_BRANCH}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { number url isCrossRepository headRef { target { ... on Commit { ...AfkCommit } } } } }`,
         );
         const deployments =
           deployEnvironment === null

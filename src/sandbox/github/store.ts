@@ -340,10 +340,11 @@ export class GitHubStore {
     return pull;
   }
 
-  closePullRequest(fullName: string, number: number): void {
+  /** Close a pull request without merging it, or (`merged`) as merged: the head branch is left as it is. */
+  closePullRequest(fullName: string, number: number, how: "closed" | "merged" = "closed"): void {
     const pull = this.mustRepo(fullName).pullRequests.find((p) => p.number === number);
     if (!pull) throw new StoreError("not-found", `no pull request ${fullName}#${number}`);
-    pull.state = "closed";
+    pull.state = how;
     pull.updatedAt = iso(this.now());
   }
 
