@@ -232,21 +232,19 @@ function candidateShas(references, options) {
     return shas;
 }
 /**
- * The pull request a run delivered through, among the open or merged ones from the
- * branch the prompt named after the run: its head must live in the issue's
- * own repository (a fork's branch of the same name is anyone's to push) and
- * must have been committed after `since` (the dispatch), or nothing new was
- * pushed. Several qualify only if the agent opened more than one: newest wins.
+ * The pull request a run delivered through, among the open or merged ones
+ * from the branch the prompt named after the run: its head must live in the
+ * issue's own repository (a fork's branch of the same name is anyone's to
+ * push) and must have been committed after `since` (the dispatch), or nothing
+ * new was pushed. Several qualify only if the agent opened more than one:
+ * newest wins.
  */
 function deliveredPullRequest(pulls, options) {
     const since = Date.parse(options.since);
+    const qualifies = (pull) => !pull.crossRepository && pull.head?.committedAt != null && Date.parse(pull.head.committedAt) > since;
     let newest = null;
     for (const pull of pulls) {
-        if (pull.crossRepository || pull.headSha === null || pull.headCommittedAt === null)
-            continue;
-        if (!(Date.parse(pull.headCommittedAt) > since))
-            continue;
-        if (newest === null || pull.number > newest.number)
+        if (qualifies(pull) && (newest === null || pull.number > newest.number))
             newest = pull;
     }
     return newest;
@@ -4413,20 +4411,13 @@ function deliveredBy(run, repoCommits) {
     const { facts, record } = run;
     const since = record.dispatchedAt ?? record.claimedAt;
     if (run.branch !== null) {
-        const pulls = (repoCommits?.pullRequests.get(run.branch) ?? []).map((pull) => ({
-            ...pull,
-            headSha: pull.head?.sha ?? null,
-            headCommittedAt: pull.head?.committedAt ?? null,
-        }));
-        const pull = deliveredPullRequest(pulls, { since });
-        if (pull?.head == null || pull.headCommittedAt === null)
-            return null;
-        return {
+        const pull = deliveredPullRequest(repoCommits?.pullRequests.get(run.branch) ?? [], { since });
+        return (pull && {
             sha: pull.head.sha,
-            at: pull.headCommittedAt,
+            at: pull.head.committedAt,
             answer: pull.head,
             pullRequest: { number: pull.number, url: pull.url },
-        };
+        });
     }
     const answers = new Map((repoCommits?.commits ?? []).map((c) => [c.sha, c]));
     const pushed = pushedCommit(facts.references, {

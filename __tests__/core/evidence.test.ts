@@ -106,15 +106,13 @@ describe("the pushed commit", () => {
 describe("the pull request a run delivered through", () => {
   const pull = (number: number, over: Partial<PullRequestCandidate> = {}): PullRequestCandidate => ({
     number,
-    url: `https://github.com/acme/api/pull/${number}`,
     crossRepository: false,
-    headSha: `head${number}`,
-    headCommittedAt: "2026-01-01T10:05:00Z",
+    head: { sha: `head${number}`, committedAt: "2026-01-01T10:05:00Z" },
     ...over,
   });
 
   it("is the pull request from the run's branch in the issue's own repository", () => {
-    expect(deliveredPullRequest([pull(7)], { since })?.headSha).toBe("head7");
+    expect(deliveredPullRequest([pull(7)], { since })?.head.sha).toBe("head7");
   });
 
   it("never one from a fork: anyone can name a branch after the run", () => {
@@ -123,12 +121,14 @@ describe("the pull request a run delivered through", () => {
   });
 
   it("not one whose head predates the dispatch: nothing new was pushed to it", () => {
-    expect(deliveredPullRequest([pull(7, { headCommittedAt: "2026-01-01T09:59:00Z" })], { since })).toBeNull();
-    expect(deliveredPullRequest([pull(7, { headCommittedAt: since })], { since })).toBeNull();
+    const head = (committedAt: string | null) => ({ head: { sha: "head7", committedAt } });
+    expect(deliveredPullRequest([pull(7, head("2026-01-01T09:59:00Z"))], { since })).toBeNull();
+    expect(deliveredPullRequest([pull(7, head(since))], { since })).toBeNull();
+    expect(deliveredPullRequest([pull(7, head(null))], { since })).toBeNull();
   });
 
   it("not one whose head branch is gone", () => {
-    expect(deliveredPullRequest([pull(7, { headSha: null, headCommittedAt: null })], { since })).toBeNull();
+    expect(deliveredPullRequest([pull(7, { head: null })], { since })).toBeNull();
   });
 
   it("the newest when several qualify, whatever order GitHub listed them in", () => {

@@ -80,31 +80,35 @@ export function candidateShas(
 
 export interface PullRequestCandidate {
   number: number;
-  url: string;
   /** The head branch lives in a fork. */
   crossRepository: boolean;
-  /** null when the head branch is gone. */
-  headSha: string | null;
-  headCommittedAt: Instant | null;
+  /** Its head commit; null when the head branch is gone. */
+  head: { sha: string; committedAt: Instant | null } | null;
 }
 
+/** A candidate whose head is known and dated. */
+export type DeliveringPullRequest<P extends PullRequestCandidate> = P & {
+  head: NonNullable<P["head"]> & { committedAt: Instant };
+};
+
 /**
- * The pull request a run delivered through, among the open or merged ones from the
- * branch the prompt named after the run: its head must live in the issue's
- * own repository (a fork's branch of the same name is anyone's to push) and
- * must have been committed after `since` (the dispatch), or nothing new was
- * pushed. Several qualify only if the agent opened more than one: newest wins.
+ * The pull request a run delivered through, among the open or merged ones
+ * from the branch the prompt named after the run: its head must live in the
+ * issue's own repository (a fork's branch of the same name is anyone's to
+ * push) and must have been committed after `since` (the dispatch), or nothing
+ * new was pushed. Several qualify only if the agent opened more than one:
+ * newest wins.
  */
 export function deliveredPullRequest<P extends PullRequestCandidate>(
   pulls: readonly P[],
   options: { since: Instant },
-): P | null {
+): DeliveringPullRequest<P> | null {
   const since = Date.parse(options.since);
-  let newest: P | null = null;
+  const qualifies = (pull: P): pull is DeliveringPullRequest<P> =>
+    !pull.crossRepository && pull.head?.committedAt != null && Date.parse(pull.head.committedAt) > since;
+  let newest: DeliveringPullRequest<P> | null = null;
   for (const pull of pulls) {
-    if (pull.crossRepository || pull.headSha === null || pull.headCommittedAt === null) continue;
-    if (!(Date.parse(pull.headCommittedAt) > since)) continue;
-    if (newest === null || pull.number > newest.number) newest = pull;
+    if (qualifies(pull) && (newest === null || pull.number > newest.number)) newest = pull;
   }
   return newest;
 }

@@ -29,7 +29,7 @@ export interface CommitQuestion {
   shas: string[];
   /** Only default-branch commits after this instant count. */
   since: Instant;
-  /** Branches whose open pull requests are wanted (each run's own branch, in pull-request delivery). */
+  /** Branches whose open or merged pull requests are wanted (each run's own branch, in pull-request delivery). */
   branches?: string[];
 }
 

@@ -337,19 +337,15 @@ function deliveredBy(run: Assembled, repoCommits: RepoCommitFacts | undefined): 
   const { facts, record } = run;
   const since = record.dispatchedAt ?? record.claimedAt;
   if (run.branch !== null) {
-    const pulls = (repoCommits?.pullRequests.get(run.branch) ?? []).map((pull) => ({
-      ...pull,
-      headSha: pull.head?.sha ?? null,
-      headCommittedAt: pull.head?.committedAt ?? null,
-    }));
-    const pull = deliveredPullRequest(pulls, { since });
-    if (pull?.head == null || pull.headCommittedAt === null) return null;
-    return {
-      sha: pull.head.sha,
-      at: pull.headCommittedAt,
-      answer: pull.head,
-      pullRequest: { number: pull.number, url: pull.url },
-    };
+    const pull = deliveredPullRequest(repoCommits?.pullRequests.get(run.branch) ?? [], { since });
+    return (
+      pull && {
+        sha: pull.head.sha,
+        at: pull.head.committedAt,
+        answer: pull.head,
+        pullRequest: { number: pull.number, url: pull.url },
+      }
+    );
   }
   const answers = new Map<string, CommitAnswer>((repoCommits?.commits ?? []).map((c) => [c.sha, c]));
   const pushed = pushedCommit(facts.references, {
