@@ -61,6 +61,7 @@ function metaOf(config: Config, report: RoundReport): ReportMeta {
     repos: shardRepos(config.allowlist, config.shard),
     requests: report.requests,
     executorRequests: report.executorRequests,
+    now: typeof report.at === "string" ? report.at : null,
   };
 }
 
@@ -85,7 +86,11 @@ async function demo(args: string[]): Promise<number> {
       rounds,
       onRound: (report) => {
         out(`${"=".repeat(100)}\nRound ${report.round} at ${report.at}\n${"=".repeat(100)}`);
-        out(renderTerminal(metaOf(report.config, report), report.watch, report.poll));
+        out(
+          renderTerminal(metaOf(report.config, report), report.watch, report.poll, {
+            maxFixForwards: report.config.limits.fixForwardAttempts,
+          }),
+        );
       },
     });
     const state = finalState(sandbox);
