@@ -3,7 +3,7 @@
 // job summary. Same wire format as @actions/core (escaped `::command::` lines,
 // the GITHUB_OUTPUT heredoc), without importing it: @actions/core loads its
 // HTTP client (undici) and exec helpers at start-up, which made a disarmed
-// step cost over 3x a bare `node` start (DESIGN §12). The armed path, loaded
+// step cost over 3x a bare `node` start (docs/design.md §12). The armed path, loaded
 // lazily, keeps using @actions/core.
 
 import { appendFileSync, existsSync } from "node:fs";
