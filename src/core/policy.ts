@@ -1,7 +1,7 @@
 // policy: the poll tick's one decision. Given the ready set, the lock (every
 // open issue carrying the in-progress label) and the config, it says which
 // issues to dispatch now and, for every other one, the single reason why not.
-// Owns the order of the gates (DESIGN §6), the trust rule, the capacity
+// Owns the order of the gates (docs/design.md §6), the trust rule, the capacity
 // arithmetic, and which actors' roles are worth a lookup (rolesToResolve).
 // Never performs I/O, never reads a clock, never mutates its inputs, and its
 // answer does not depend on the order they arrive in.
@@ -176,7 +176,7 @@ export function selectDispatches(input: PolicyInput): Selection {
  * yet (`checked` holds refKeys). The poll tick reads those, adds them to the
  * issues' blockers, marks them checked and calls selectDispatches again until
  * this is empty. Each round checks at least one more issue, so it ends, and
- * the reads grow with dispatches, not with the ready set (DESIGN §6).
+ * the reads grow with dispatches, not with the ready set (docs/design.md §6).
  */
 export function awaitingNativeBlockerCheck(selection: Selection, checked: ReadonlySet<string>): ReadyIssue[] {
   return selection.dispatch.map((d) => d.issue).filter((issue) => !checked.has(refKey(issue)));
@@ -356,7 +356,7 @@ function approvalGate(issue: ReadyIssue, config: PolicyConfig): SkipReason | nul
     return { code: "max-runs-reached", runs: issue.previousAttempts, limit: limits.maxRunsPerIssue };
   }
 
-  // Only a closed blocker is resolved; one that could not be read counts as open (DESIGN §13.3).
+  // Only a closed blocker is resolved; one that could not be read counts as open (docs/design.md §13.3).
   const blocking = uniqueBy(
     issue.blockers.filter((b) => b.state !== "closed"),
     (b) => refKey(b.ref),
