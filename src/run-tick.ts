@@ -6,7 +6,8 @@
 // hands its findings on (report/findings.ts) instead of writing a summary, and
 // the poll step writes the one report for both.
 
-import * as core from "@actions/core";
+// The runner commands main.ts uses too: the action bundles one implementation, not @actions/core.
+import * as core from "./workflow-commands.js";
 import { shardRepos, type Config, type Tick } from "./core/config.js";
 import type { RequestCounts } from "./github/client.js";
 import { writeSummary } from "./report/action-summary.js";
