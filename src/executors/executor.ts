@@ -4,6 +4,7 @@
 // (core/state-machine.ts does) and never touches GitHub issues.
 
 import type { AgentStatus, ExecutorKind, RepoSlug } from "../core/types.js";
+import { githubStatus } from "../github/errors.js";
 
 export interface DispatchRequest {
   repo: RepoSlug;
@@ -69,6 +70,6 @@ export class ExecutorError extends Error {
  */
 export function mayHaveStarted(error: unknown): boolean {
   if (error instanceof ExecutorError) return !error.rejected;
-  const status = (error as { status?: unknown } | null)?.status;
-  return !(typeof status === "number" && status >= 400 && status < 500);
+  const status = githubStatus(error);
+  return !(status !== null && status >= 400 && status < 500);
 }

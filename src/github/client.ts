@@ -8,6 +8,7 @@ import { getOctokit } from "@actions/github";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck/light.js";
+import { RequestError } from "./errors.js";
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -143,9 +144,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     const status: number = response.status;
     if (status < 300 || status >= 400) return;
     const to = response.headers.location ?? "elsewhere";
-    throw Object.assign(
-      new Error(`GitHub answered ${status} to ${request.method} ${request.url}: moved to ${to}; nothing was written`),
-      { status },
+    throw new RequestError(
+      `GitHub answered ${status} to ${request.method} ${request.url}: moved to ${to}; nothing was written`,
+      status,
+      { request, response },
     );
   });
 
