@@ -14,5 +14,8 @@ export default defineConfig({
       // The floor only rises: set it just under the last full run's figures, never lower it.
       thresholds: { statements: 90.8, branches: 81.7 },
     },
+    // GitHub's workflow parser imports its schema JSON without an import attribute, which Node refuses;
+    // inlined, vite loads it (__tests__/workflows.test.ts).
+    server: { deps: { inline: ["@actions/workflow-parser"] } },
   },
 });
