@@ -480,6 +480,7 @@ describe("gate order", () => {
       "repo-busy",
       "untrusted-labeler",
       "edited-after-approval",
+      "mostly-hidden",
       "max-runs-reached",
       "blocked",
       "outranked",

@@ -8,6 +8,7 @@
 
 import type { Config } from "./config.js";
 import { comparePriority, formatRef, refKey, sameRepo } from "./refs.js";
+import { mostlyHidden } from "./prompt.js";
 import {
   ROLES,
   type Actor,
@@ -62,6 +63,8 @@ export type SkipReason =
   /** `actor` null: the timeline names nobody for the label. `role` null only then. */
   | { code: "untrusted-labeler"; actor: string | null; role: Role | "unknown" | null; bot: boolean; needs: Role }
   | { code: "edited-after-approval"; editor: string | null; editedAt: Instant; labeledAt: Instant | null }
+  /** Title and body are mostly text the rendered issue hides (see visible-text.ts). */
+  | { code: "mostly-hidden"; hiddenChars: number; visibleChars: number }
   | { code: "max-runs-reached"; runs: number; limit: number }
   /** Only the blockers still blocking (open or unreadable). */
   | { code: "blocked"; blockers: Blocker[] }
@@ -103,6 +106,7 @@ export const SKIP_CODES = [
   "repo-busy",
   "untrusted-labeler",
   "edited-after-approval",
+  "mostly-hidden",
   "max-runs-reached",
   "blocked",
   "outranked",
@@ -344,6 +348,10 @@ function approvalGate(issue: ReadyIssue, config: PolicyConfig): SkipReason | nul
     };
   }
 
+  // What the maintainer approved is the rendered page; text mostly hidden from it was not approved.
+  const hidden = mostlyHidden(issue.title, issue.body);
+  if (hidden !== null) return { code: "mostly-hidden", ...hidden };
+
   if (issue.previousAttempts >= limits.maxRunsPerIssue) {
     return { code: "max-runs-reached", runs: issue.previousAttempts, limit: limits.maxRunsPerIssue };
   }
@@ -430,6 +438,8 @@ export function describeSkip(reason: SkipReason, relativeTo?: RepoSlug): string 
       const labeledAt = reason.labeledAt ?? "time unknown";
       return `edited by ${editor} at ${reason.editedAt}, after the ready label (${labeledAt}); a trusted person must re-apply it`;
     }
+    case "mostly-hidden":
+      return `mostly hidden: ${reason.hiddenChars} characters the rendered issue does not show (HTML comments, invisible characters) against ${reason.visibleChars} visible; make the text visible and re-apply the label`;
     case "max-runs-reached":
       return `already had ${reason.runs} runs (max-runs-per-issue ${reason.limit})`;
     case "blocked":
