@@ -4,11 +4,13 @@
 // the skip reasons (SKIP_CODES), the escalation causes (every `*Cause` union
 // of the state machine) and the failure stages of the ticks (`stage: "…"` in
 // src/ticks). A row for a code the source no longer has fails too. And the
-// commands and files the guide names exist.
+// commands and files the guide names exist. action.yml states the bounds
+// and case rule of every bounded input config.ts parses.
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { SKIP_CODES } from "../src/core/policy.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -92,5 +94,32 @@ describe("docs/setup.md commands and files", () => {
     ];
     expect(paths.length).toBeGreaterThan(2);
     expect(paths.filter((path) => !existsSync(join(ROOT, path)))).toEqual([]);
+  });
+});
+
+describe("action.yml states each input's bounds and case rule (so does the generated README table)", () => {
+  const config = read("src/core/config.ts");
+  const schema = config.slice(config.indexOf("const InputsSchema"));
+  const inputs = (parse(read("action.yml")) as { inputs: Record<string, { description: string }> }).inputs;
+  const integers = [...schema.matchAll(/"?([a-z0-9-]+)"?: integer\(([\d_]+), ([\d_]+)\)/g)].map(
+    ([, name = "", min = "", max = ""]) => ({
+      name,
+      min: Number(min.replace(/_/g, "")),
+      max: Number(max.replace(/_/g, "")),
+    }),
+  );
+  const enums = [...schema.matchAll(/"?([a-z0-9-]+)"?: oneOf\(/g)].map(([, name = ""]) => name);
+
+  it("found the bounded inputs in config.ts", () => {
+    expect(integers.map((i) => i.name)).toContain("max-per-repo");
+    expect(enums).toContain("executor");
+  });
+
+  it.each(integers)("$name: whole number, $min–$max", ({ name, min, max }) => {
+    expect(inputs[name]?.description).toContain(`${min.toLocaleString("en")}–${max.toLocaleString("en")}`);
+  });
+
+  it.each(enums)("%s: its allowed values, any case", (name) => {
+    expect(inputs[name]?.description.toLowerCase()).toContain("any case");
   });
 });
