@@ -11,6 +11,7 @@ import * as core from "./workflow-commands.js";
 import { shardRepos, type Config, type Tick } from "./core/config.js";
 import type { RequestCounts } from "./github/client.js";
 import { writeSummary } from "./report/action-summary.js";
+import { githubStatus } from "./github/errors.js";
 import { addCounts, findingsPath, saveWatchFindings, takeWatchFindings } from "./report/findings.js";
 import { buildReport, type ReportMeta } from "./report/model.js";
 import { fleetOutputsOf, outputsOf, renderReport, toTerminal } from "./report/render.js";
@@ -38,8 +39,8 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
     else poll = await pollTick(ctx);
   } catch (error) {
     // A failure no single issue owns (the batched reads, say): one clear line, not a stack dump.
-    const status = (error as { status?: unknown }).status;
-    stoppedBecause = `the ${tick} tick stopped: ${describeError(error)}${typeof status === "number" ? ` (HTTP ${status})` : ""}`;
+    const status = githubStatus(error);
+    stoppedBecause = `the ${tick} tick stopped: ${describeError(error)}${status === null ? "" : ` (HTTP ${status})`}`;
     core.setFailed(`afk-loop: ${stoppedBecause}`);
   }
 
