@@ -82,6 +82,7 @@ describe(`fleet of ${REPOS} repos x ${READY_PER_REPO} ready issues, ${IN_FLIGHT}
       expect(counts.total).toBeLessThanOrEqual(READ_BUDGET);
       expect(counts.writes).toBe(0);
       // Today: two batched GraphQL queries per tick (25 repos each), no REST at all.
+      expect(routes.length).toBeGreaterThan(0);
       expect(routes.every((route) => route === "POST /graphql")).toBe(true);
       // The client's own accountant agrees with the emulator.
       expect(report.requests.rest + report.requests.graphql).toBe(counts.total);
