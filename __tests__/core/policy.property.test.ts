@@ -354,7 +354,7 @@ describe("rolesToResolve, on random worlds", () => {
     );
   });
 
-  it("asks only while armed, only about actors of issues in repos with room before the tick, each pair once", () => {
+  it("asks only while armed, only about actors of allowlisted ready issues, each pair once", () => {
     // The checks below run per pair asked; a world with no pair checks only the switch. Count
     // both kinds of world so a generator drifting toward empty answers fails here, not silently.
     const RUNS = 300;
@@ -363,7 +363,6 @@ describe("rolesToResolve, on random worlds", () => {
     fc.assert(
       fc.property(tickView, (view) => {
         const input = asSeen(view);
-        const all = holders(input);
         const pairs = rolesToResolve(input);
         if (input.config.killSwitch !== "off") {
           halted++;
@@ -381,12 +380,12 @@ describe("rolesToResolve, on random worlds", () => {
           );
           expect(source).toBeDefined();
           expect(ALLOWLIST).toContain(lower(pair.repo));
-          expect(holdersIn(all, pair.repo)).toBeLessThan(input.config.limits.maxPerRepo);
         }
       }),
       { numRuns: RUNS },
     );
-    // Measured 27-31% of worlds with pairs; the floor sits 4 standard deviations below that.
+    // Measured 27-46% of worlds with pairs (46% since repo-busy comes after trust); the floor
+    // sits far below that, so only a generator or resolver that stops asking trips it.
     expect(withPairs).toBeGreaterThanOrEqual(RUNS * 0.15);
     expect(halted).toBeGreaterThan(0);
   });
