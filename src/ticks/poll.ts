@@ -383,8 +383,8 @@ function toReadyIssue(facts: ReadyIssueFacts, decoded: ReturnType<typeof decodeR
     labels: facts.labels,
     readyLabeledBy: toActor(facts.readyLabeled?.by ?? null),
     readyLabeledAt: facts.readyLabeled?.at ?? null,
-    lastEditedAt: facts.lastEdit?.at ?? null,
-    lastEditedBy: toActor(facts.lastEdit?.by ?? null),
+    edits: facts.edits.map((edit) => ({ ...edit, by: toActor(edit.by) })),
+    editHistoryComplete: facts.editHistoryComplete,
     blockers,
     previousAttempts: previousAttempts(decoded),
     comments: facts.comments.map((c) => ({ ...c, author: toActor(c.author) })),
@@ -398,5 +398,9 @@ function roleKey(repo: string, login: string): string {
 function withRoles(issue: ReadyIssue, roles: ReadonlyMap<string, Role | "unknown">): ReadyIssue {
   const fill = (actor: Actor | null): Actor | null =>
     actor === null ? null : { ...actor, role: roles.get(roleKey(issue.repo, actor.login)) ?? actor.role };
-  return { ...issue, readyLabeledBy: fill(issue.readyLabeledBy), lastEditedBy: fill(issue.lastEditedBy) };
+  return {
+    ...issue,
+    readyLabeledBy: fill(issue.readyLabeledBy),
+    edits: issue.edits.map((edit) => ({ ...edit, by: fill(edit.by) })),
+  };
 }
