@@ -390,23 +390,44 @@ function toRunIssueFacts(repo: RepoSlug, json: RunIssueJson): RunIssueFacts {
   };
 }
 
+/** REST pages of 100 comments read per issue per tick when the batched read was not enough. */
+export const COMMENT_PAGES_PER_ISSUE = 5;
+
 /**
- * Every comment of one issue, over REST, paginated. Only for the rare issue
- * whose thread is longer than the batched read took, where the loop's own
- * progress comment may lie beyond it.
+ * The comments of one issue, oldest first, over REST: at most `maxPages`
+ * pages of 100, so a thread flooded with thousands of comments costs a
+ * bounded number of requests each tick. Only for the rare issue whose thread
+ * is longer than the batched read took, where the loop's own progress comment
+ * may lie beyond it. `complete` is false when GitHub had more pages.
  */
-export async function readAllComments(client: GitHubClient, issue: IssueRef): Promise<MarkerComment[]> {
+export async function readComments(
+  client: GitHubClient,
+  issue: IssueRef,
+  maxPages = COMMENT_PAGES_PER_ISSUE,
+): Promise<{ comments: MarkerComment[]; complete: boolean }> {
   const [owner = "", repo = ""] = issue.repo.split("/");
-  const comments = await client.octokit.paginate(client.octokit.rest.issues.listComments, {
+  const comments: MarkerComment[] = [];
+  let pages = 0;
+  const iterator = client.octokit.paginate.iterator(client.octokit.rest.issues.listComments, {
     owner,
     repo,
     issue_number: issue.number,
     per_page: 100,
   });
-  return comments.map((c) => ({
-    id: c.id,
-    body: c.body ?? "",
-    createdAt: c.created_at,
-    author: c.user ? { login: c.user.login, isBot: c.user.type === "Bot" } : null,
-  }));
+  for await (const page of iterator) {
+    pages++;
+    comments.push(
+      ...page.data.map((c) => ({
+        id: c.id,
+        body: c.body ?? "",
+        createdAt: c.created_at,
+        author: c.user ? { login: c.user.login, isBot: c.user.type === "Bot" } : null,
+      })),
+    );
+    // GitHub names the next page in the Link header; without one this was the last.
+    const more = /rel="next"/.test(page.headers.link ?? "");
+    if (!more) return { comments, complete: true };
+    if (pages >= maxPages) return { comments, complete: false };
+  }
+  return { comments, complete: true };
 }

@@ -24,7 +24,8 @@ import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.j
 import { mayHaveStarted } from "../executors/executor.js";
 import { blockerKey, readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";
 import {
-  readAllComments,
+  COMMENT_PAGES_PER_ISSUE,
+  readComments,
   readPollFacts,
   RECORD_MARKER_PREFIX,
   type Login,
@@ -158,11 +159,22 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
       const state = states.get(refKey(issue));
       if (state?.facts.commentsTruncated && identity !== null) {
         // The batched read saw only the first comments; a previous run's record may be further down.
-        const comments = await readAllComments(ctx.github, issue);
+        const { comments, complete } = await readComments(ctx.github, issue);
         const own = pickProgressComment(
           comments.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)),
           identity,
         ).own;
+        if (own === null && !complete) {
+          // A record past the pages read would be missed and a second run started beside it: fail closed.
+          report.failures.push({
+            repo: issue.repo,
+            issue: issue.number,
+            stage: "comments",
+            error: `over ${COMMENT_PAGES_PER_ISSUE * 100} comments and no run record of the loop's among them; not dispatched (a human can start it afresh in a new issue)`,
+          });
+          ready = ready.filter((r) => refKey(r) !== refKey(issue));
+          continue;
+        }
         state.comment = own && { id: own.id, body: own.body };
         chosen = {
           ...chosen,

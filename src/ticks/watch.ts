@@ -20,7 +20,13 @@ import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
 import { applyAction, markDoorbellDelivered, nextAction, type ActionKind } from "../core/state-machine.js";
 import type { AgentState, AgentStatus, CiState, CiVerdict, DoorbellKind } from "../core/types.js";
 import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
-import { readAllComments, readWatchFacts, RECORD_MARKER_PREFIX, type RunIssueFacts } from "../github/reads.js";
+import {
+  COMMENT_PAGES_PER_ISSUE,
+  readComments,
+  readWatchFacts,
+  RECORD_MARKER_PREFIX,
+  type RunIssueFacts,
+} from "../github/reads.js";
 import { ringAll, type RingResult } from "../notify/doorbell.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { commitUrl, writeRecord } from "./progress-writer.js";
@@ -137,11 +143,17 @@ async function assemble(
   let choice = pickProgressComment(issue.markerComments, identity);
   if (choice.own === null && issue.commentsTruncated) {
     // More comments than the batch read took: the progress comment may be further back.
-    const all = await readAllComments(ctx.github, issue);
+    const { comments, complete } = await readComments(ctx.github, issue);
     choice = pickProgressComment(
-      all.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)),
+      comments.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)),
       identity,
     );
+    if (choice.own === null && !complete && issue.open) {
+      // Paging on through a flooded thread every tick is unbounded work: a human takes it from here.
+      const why = `the issue has over ${COMMENT_PAGES_PER_ISSUE * 100} comments and the loop's progress comment is not among the first ${COMMENT_PAGES_PER_ISSUE * 100}`;
+      report.runs.push(await escalateBadRecord(ctx, issue, null, why));
+      return null;
+    }
   }
   const own = choice.own;
   // A closed issue with the lock but no record of the loop's: someone else's label, nothing to report each tick.
@@ -416,19 +428,22 @@ async function relabel(
 async function escalateBadRecord(
   ctx: TickContext,
   issue: RunIssueFacts,
-  comment: { id: number; body: string },
+  comment: { id: number; body: string } | null,
   why: string,
 ): Promise<WatchedRun> {
   const { labels } = ctx.config;
   const ref = { repo: issue.repo, number: issue.number };
-  const reason = `run record unreadable (${why}); handed to a human, nothing was guessed`;
-  const body = `### afk-loop: handed to a human\n\nThe run record in this comment could not be read: ${escapeText(why)}.\nThe loop stopped driving this issue. Re-apply \`${labels.ready}\` to start a fresh run.\n`;
+  // No comment: the record could not be found within the pages read; a new comment says so.
+  const reason = `run record ${comment === null ? "not found" : "unreadable"} (${why}); handed to a human, nothing was guessed`;
+  const what =
+    comment === null ? "The loop's run record could not be found" : "The run record in this comment could not be read";
+  const body = `### afk-loop: handed to a human\n\n${what}: ${escapeText(why)}.\nThe loop stopped driving this issue. Re-apply \`${labels.ready}\` to start a fresh run.\n`;
   await ctx.writer.writeProgress(ref, comment, body);
   await relabel(ctx, ref, labelDiff(issue.labels, { add: [labels.human], remove: [labels.inProgress, labels.ready] }));
   const result = ctx.config.dryRun
     ? null
     : await ringAll(ctx.doorbells, {
-        id: `${issue.repo.toLowerCase()}#${issue.number}:unreadable-record:${comment.id}`,
+        id: `${issue.repo.toLowerCase()}#${issue.number}:${comment === null ? "record-not-found" : `unreadable-record:${comment.id}`}`,
         kind: "needs-human",
         repo: issue.repo,
         issue: issue.number,
