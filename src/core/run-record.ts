@@ -89,6 +89,8 @@ export const RunRecordSchema = z.strictObject({
   reason: z.string().max(RECORD_LIMITS.reason).nullable(),
   /** The terminal notification: owed until `delivered`, retried every tick until then. */
   doorbell: z.strictObject({ kind: z.enum(DOORBELL_KINDS), delivered: z.boolean() }).nullable(),
+  /** Dispatches of this attempt the executor refused (4xx), across ticks; absent in older records (none). */
+  refusals: count.optional(),
 });
 
 export type RunRecord = z.infer<typeof RunRecordSchema>;
