@@ -7,7 +7,7 @@
 // `driveRounds` runs the real ticks round by round the way the action does,
 // each round in a fresh context (a new process), surviving a tick that throws.
 // `checkInvariants` reads the emulators' state afterwards and names every
-// broken promise of DESIGN §3, §6 and §9. The fault points (one GitHub or T3
+// broken promise of docs/design.md §3, §6 and §9. The fault points (one GitHub or T3
 // request failing, the process dying at a write boundary) act only on the
 // emulators' answers: the loop's own calls are never stubbed.
 

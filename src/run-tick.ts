@@ -3,7 +3,8 @@
 // a disarmed step never loads the GitHub client. Owns the exit code rule:
 // any issue that failed fails the step, after every other issue was served.
 
-import * as core from "@actions/core";
+// The runner commands main.ts uses too: the action bundles one implementation, not @actions/core.
+import * as core from "./workflow-commands.js";
 import { shardRepos, type Config, type Tick } from "./core/config.js";
 import { writeSummary } from "./report/action-summary.js";
 import { outputsOf, renderMarkdown, renderTerminal } from "./report/render.js";

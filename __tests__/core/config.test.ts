@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, INPUT_DEFAULTS, INPUT_NAMES, parseConfig, shardRepos } from "../../src/core/config.js";
 
 /** The least an armed loop needs; tests override what they are about. */
-const ARMED = { "kill-switch": "off", "github-token": "ghs_x", "t3-url": "http://t3.local", "t3-token": "t3tok" };
+const ARMED = { "kill-switch": "off", "github-token": "ghs_x", "t3-url": "https://t3.local", "t3-token": "t3tok" };
 
 function problemsOf(raw: Record<string, string>): { input: string; problem: string }[] {
   try {
@@ -179,8 +179,8 @@ describe("executor settings", () => {
   });
 
   it("trailing slashes are trimmed from URLs", () => {
-    const config = parseConfig({ ...ARMED, "t3-url": "http://t3.local/" });
-    expect(config.executor.kind === "t3" && config.executor.url).toBe("http://t3.local");
+    const config = parseConfig({ ...ARMED, "t3-url": "https://t3.local/" });
+    expect(config.executor.kind === "t3" && config.executor.url).toBe("https://t3.local");
   });
 });
 

@@ -152,7 +152,7 @@ describe("handed back to a human", () => {
     expect(verdict(aReadyIssue({ labels: ["ready-for-agent", ...extra] }))).toEqual({ code: "handed-to-human", label });
   });
 
-  it("regression (DESIGN §13.8): an escalated issue that kept its ready label is not picked up again", () => {
+  it("regression (docs/design.md §13.8): an escalated issue that kept its ready label is not picked up again", () => {
     const escalated = aReadyIssue({ labels: ["ready-for-agent", "ready-for-human"], previousAttempts: 1 });
     expect(verdict(escalated)).toEqual({ code: "handed-to-human", label: "ready-for-human" });
   });
@@ -379,7 +379,7 @@ describe("blocked by", () => {
     expect(verdict(aReadyIssue({ blockers: [blocker] }))).toEqual({ code: "blocked", blockers: [blocker] });
   });
 
-  it("regression (DESIGN §13.3): a closed blocker never blocks", () => {
+  it("regression (docs/design.md §13.3): a closed blocker never blocks", () => {
     expect(verdict(aReadyIssue({ blockers: [aBlocker(3, { state: "closed" })] }))).toBe("dispatched");
   });
 
@@ -403,7 +403,7 @@ describe("blocked by", () => {
 });
 
 describe("lock", () => {
-  it("regression (DESIGN §13.4): an issue outside the ready set holds its repo", () => {
+  it("regression (docs/design.md §13.4): an issue outside the ready set holds its repo", () => {
     // #9 is running but lost its ready label; the lock still comes from it.
     expect(verdict(aReadyIssue({ number: 1 }), { inFlight: [aRef(9)] })).toEqual({
       code: "repo-busy",
@@ -499,7 +499,7 @@ describe("priority", () => {
     ]);
   });
 
-  it("regression (DESIGN §13.2): an issue without a priority label waits behind a labelled one", () => {
+  it("regression (docs/design.md §13.2): an issue without a priority label waits behind a labelled one", () => {
     const unlabelled = aReadyIssue({ number: 1 });
     const low = aReadyIssue({ number: 2, labels: ["ready-for-agent", "P4"] });
     const result = select([unlabelled, low]);
@@ -541,6 +541,7 @@ describe("gate order", () => {
       "untrusted-labeler",
       "edit-history-unread",
       "edited-after-approval",
+      "mostly-hidden",
       "max-runs-reached",
       "blocked",
       "outranked",

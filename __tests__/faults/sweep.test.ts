@@ -3,7 +3,7 @@
 // without faults to learn every request it makes, then again with one
 // failure injected at request k, for every k, GitHub and T3 separately, and
 // with the process dying at every claim/dispatch/record boundary. After
-// recovery rounds without faults the judge checks the promises of DESIGN §3,
+// recovery rounds without faults the judge checks the promises of docs/design.md §3,
 // §6 and §9. `npm test` runs a reduced sweep (a sample of the points, one
 // fault kind per point in turn); `npm run test:faults` (AFK_FAULTS=full) runs
 // every point with every kind.

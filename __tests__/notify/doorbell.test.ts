@@ -104,6 +104,20 @@ describe("slack", () => {
     expect(text).toContain(`<${doorbell.runLink ?? ""}|agent run>`);
   });
 
+  it("escapes &, < and > in outside text, so a title like <!channel> cannot ping a channel", async () => {
+    const hostile = { ...doorbell, title: "<!channel> & <@U123|you>", reason: "a <https://evil.example|link> & more" };
+    await ringAll(sinksFrom({ ...none, slackWebhookUrl: `${base}/slack` }), hostile);
+    const { text } = JSON.parse(at("/slack")[0]?.body ?? "") as { text: string };
+    expect(text).toContain("&lt;!channel&gt; &amp; &lt;@U123|you&gt;");
+    expect(text).toContain("a &lt;https://evil.example|link&gt; &amp; more");
+    expect(text).not.toMatch(/<[!@#]|<https:\/\/evil/);
+    // Only our own two links stay links.
+    expect(text.match(/<[^&]*?\|[^&]*?>/g)).toEqual([
+      `<${doorbell.issueUrl}|acme/api#7>`,
+      `<${doorbell.runLink ?? ""}|agent run>`,
+    ]);
+  });
+
   it("links the issue alone when there is no run link", async () => {
     await ringAll(sinksFrom({ ...none, slackWebhookUrl: `${base}/slack` }), { ...doorbell, runLink: null });
     const { text } = JSON.parse(at("/slack")[0]?.body ?? "") as { text: string };

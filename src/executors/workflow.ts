@@ -9,15 +9,13 @@ import type { WorkflowSettings } from "../core/config.js";
 import type { AgentState, AgentStatus, RepoSlug } from "../core/types.js";
 import { NO_RETRY, type GitHubClient } from "../github/client.js";
 import {
+  checkPromptSize,
   ExecutorError,
   type DispatchRequest,
   type DispatchResult,
   type Executor,
   type FollowUpRequest,
 } from "./executor.js";
-
-/** workflow_dispatch inputs share a 65,535-character budget; leave room for the others. */
-const PROMPT_BUDGET = 60_000;
 
 interface WorkflowRunJson {
   id: number;
@@ -71,6 +69,7 @@ export class WorkflowExecutor implements Executor {
     turn: number,
   ): Promise<DispatchResult> {
     const { repo, issue, runId, prompt } = req;
+    checkPromptSize(prompt);
     const [owner = "", name = ""] = repo.split("/");
     // The tick's batched read gives the default branch; only an empty repository has none.
     const ref = this.settings.ref ?? req.defaultBranch ?? null;
@@ -90,10 +89,7 @@ export class WorkflowExecutor implements Executor {
         inputs: {
           issue: String(issue),
           "run-id": runKey(runId, turn),
-          prompt:
-            prompt.length > PROMPT_BUDGET
-              ? `${prompt.slice(0, PROMPT_BUDGET)}\n\n[prompt cut to fit workflow inputs]`
-              : prompt,
+          prompt,
         },
         return_run_details: true,
         ...NO_RETRY,

@@ -110,11 +110,21 @@ function slackSink(url: string, timeoutMs: number): DoorbellSink {
   return {
     name: "slack",
     ring: (d) => {
-      const links = [`<${d.issueUrl}|${d.repo}#${d.issue}>`, ...(d.runLink ? [`<${d.runLink}|agent run>`] : [])];
-      const text = `${headline(d)}\n${d.reason}\n${links.join(" · ")}`;
+      const link = (url: string, label: string) => `<${slackEscape(url)}|${slackEscape(label)}>`;
+      const links = [link(d.issueUrl, `${d.repo}#${d.issue}`), ...(d.runLink ? [link(d.runLink, "agent run")] : [])];
+      const text = `${slackEscape(headline(d))}\n${slackEscape(d.reason)}\n${links.join(" · ")}`;
       return post("slack", url, JSON.stringify({ text }), { "content-type": "application/json" }, timeoutMs);
     },
   };
+}
+
+/**
+ * Slack reads `&`, `<` and `>` as control characters (`<!channel>` pings a
+ * channel, `<url|text>` links): outside text gets them as entities, as Slack's
+ * formatting reference asks, so an issue title can never ping or link.
+ */
+function slackEscape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 const NTFY_PRIORITY: Record<DoorbellKind, string> = { done: "default", "needs-human": "high", frozen: "high" };

@@ -8,6 +8,7 @@
 
 import { shardRepos } from "../core/config.js";
 import { pickProgressComment } from "../core/evidence.js";
+import { labelsFor } from "../core/labels.js";
 import {
   awaitingNativeBlockerCheck,
   describeSkip,
@@ -17,9 +18,8 @@ import {
   type Dispatch,
   type SkipCode,
 } from "../core/policy.js";
-import { implementerPrompt, issueTextForHash, type TrustedComment } from "../core/prompt.js";
+import { implementerPrompt, vetIssueText, type TrustedComment } from "../core/prompt.js";
 import { parseBlockedBy, refKey } from "../core/refs.js";
-import { labelsFor } from "../core/labels.js";
 import { claimRecord, decodeRunRecord, runIdFor, type RunRecord } from "../core/run-record.js";
 import { refusedDispatch } from "../core/state-machine.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
@@ -286,6 +286,7 @@ async function startRun(
   // A retry after a refused dispatch reuses the attempt (no agent ever started): its refusals carry over.
   const before = state.comment ? decodeRunRecord(state.comment.body) : null;
   const refusals = before?.ok === true && before.record.runId === runId ? (before.record.refusals ?? 0) : 0;
+  const vetted = vetIssueText(issue.title, issue.body, comments);
   let record: RunRecord = claimRecord({
     repo: issue.repo,
     issue: issue.number,
@@ -293,7 +294,8 @@ async function startRun(
     executor: config.executor.kind,
     claimedAt: now.toISOString(),
     leaseMinutes: config.limits.leaseMinutes,
-    issueSha256: ctx.sha256(issueTextForHash(issue.title, issue.body, comments)),
+    issueSha256: ctx.sha256(vetted.text),
+    hiddenPassages: vetted.hiddenPassages,
   });
   if (refusals > 0) record = { ...record, refusals };
   const seen = { agentLink: null, pushed: null, ci: null };

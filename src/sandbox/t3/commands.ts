@@ -1,4 +1,4 @@
-// The T3 orchestration commands the emulator accepts over HTTP (DESIGN §8):
+// The T3 orchestration commands the emulator accepts over HTTP (docs/design.md §8):
 // `project.create`, `thread.create` and `thread.turn.start`, one bare object
 // discriminated by `type`. Owns the wire schema only; business rules (ids that
 // exist or not) live in state.ts.
