@@ -19,6 +19,7 @@ import {
   rolesToResolve,
   selectDispatches,
   type Selection,
+  type SkipCode,
   type SkipReason,
 } from "../../src/core/policy.js";
 import type { Actor, Instant, IssueRef, ReadyIssue } from "../../src/core/types.js";
@@ -528,25 +529,74 @@ describe("priority", () => {
   });
 });
 
+/**
+ * One way to fail each gate, as a change to a scene. Typed by SkipCode, so a new gate cannot
+ * be added without a way to fail it here (the compiler checks coverage, not a count).
+ */
+interface Scene {
+  issue: Partial<ReadyIssue>;
+  labels: string[];
+  inputs: Record<string, string>;
+  inFlight: IssueRef[];
+  /** How many times the ready set lists the issue. */
+  copies: number;
+  /** Other ready issues, more urgent than the one judged. */
+  rivals: ReadyIssue[];
+}
+
+const FAIL_GATE: Record<SkipCode, (scene: Scene) => void> = {
+  "kill-switch": (s) => void (s.inputs["kill-switch"] = "on"),
+  draining: (s) => void (s.inputs["kill-switch"] = "drain"),
+  "not-allowlisted": (s) => void (s.inputs.allowlist = OTHER_REPO),
+  duplicate: (s) => void (s.copies = 2),
+  "already-running": (s) => void s.labels.push("agent-in-progress"),
+  "handed-to-human": (s) => void s.labels.push("ready-for-human"),
+  "repo-busy": (s) => void s.inFlight.push(aRef(9)),
+  "untrusted-labeler": (s) => void (s.issue.readyLabeledBy = anActor({ login: "mallory", role: "read" })),
+  // More edits than were read: an unread one may be anyone's.
+  "edit-history-unread": (s) => void (s.issue.editHistoryComplete = false),
+  "edited-after-approval": (s) =>
+    void (s.issue.edits = [{ what: "body", at: LATER, by: anActor({ login: "mallory", role: "read" }) }]),
+  // Text the rendered page does not show, far more than what it shows.
+  "mostly-hidden": (s) => void (s.issue.body = `<!-- ${"hidden ".repeat(400)} -->`),
+  "max-runs-reached": (s) => void (s.issue.previousAttempts = 3),
+  blocked: (s) => void (s.issue.blockers = [aBlocker(7)]),
+  // A more urgent issue in the same repo takes its only slot this tick.
+  outranked: (s) => void s.rivals.push(aReadyIssue({ number: 2, labels: ["ready-for-agent", "P0"] })),
+  // This tick's dispatches fill the fleet: one slot, taken by a more urgent issue elsewhere.
+  "max-in-flight": (s) => {
+    s.inputs["max-in-flight"] = "1";
+    s.rivals.push(aReadyIssue({ repo: OTHER_REPO, number: 3, labels: ["ready-for-agent", "P1"] }));
+  },
+};
+
+/** Gates one scene cannot fail together (the switch has one value). */
+const EXCLUSIVE = new Set(["kill-switch draining"]);
+
+function failing(...codes: SkipCode[]): SkipReason | "dispatched" {
+  const scene: Scene = { issue: {}, labels: ["ready-for-agent"], inputs: {}, inFlight: [], copies: 1, rivals: [] };
+  for (const code of codes) FAIL_GATE[code](scene);
+  const issue = aReadyIssue({ ...scene.issue, labels: scene.labels });
+  const ready = [...Array<ReadyIssue>(scene.copies).fill(issue), ...scene.rivals];
+  return verdictIn(select(ready, { inFlight: scene.inFlight, config: aConfig(scene.inputs) }), issue);
+}
+
 describe("gate order", () => {
-  it("is switch, drain, allowlist, duplicate, running, handed back, busy repo, trust, content, runs, blockers, this tick's capacity", () => {
-    expect(SKIP_CODES).toEqual([
-      "kill-switch",
-      "draining",
-      "not-allowlisted",
-      "duplicate",
-      "already-running",
-      "handed-to-human",
-      "repo-busy",
-      "untrusted-labeler",
-      "edit-history-unread",
-      "edited-after-approval",
-      "mostly-hidden",
-      "max-runs-reached",
-      "blocked",
-      "outranked",
-      "max-in-flight",
-    ]);
+  const adjacent = SKIP_CODES.slice(1)
+    .map((later, i) => [SKIP_CODES[i] as SkipCode, later] as const)
+    .filter(([earlier, later]) => !EXCLUSIVE.has(`${earlier} ${later}`));
+
+  it.each(SKIP_CODES)("each way to fail a gate alone gives its reason: %s", (code) => {
+    expect(failing(code)).toMatchObject({ code });
+  });
+
+  it.each(adjacent)("an issue failing %s and %s gets the earlier reason", (earlier, later) => {
+    expect(failing(earlier, later)).toMatchObject({ code: earlier });
+    expect(failing(later, earlier)).toMatchObject({ code: earlier });
+  });
+
+  it("every pair of adjacent gates but the switch's two values is proved", () => {
+    expect(adjacent).toHaveLength(SKIP_CODES.length - 1 - EXCLUSIVE.size);
   });
 
   it("a repo full before this tick is judged before trust, so its issues need no role lookup", () => {
