@@ -220,7 +220,7 @@ describe("dry run", () => {
       round.poll,
     );
     expect(summary).toContain("Dry run");
-    expect(summary).toMatch(/acme\/api#2.*would start/);
+    expect(summary).toMatch(/acme\/api#2.*would dispatch/);
     expect(summary).toMatch(/acme\/api#1.*\*\*closed\*\*/);
   });
 });

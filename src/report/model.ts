@@ -162,7 +162,7 @@ export function buildReport(meta: ReportMeta, watch: WatchReport | null, poll: P
       title: d.title,
       url: d.url,
       what: "started",
-      reason: `attempt ${d.attempt}${meta.dryRun ? " (dry run: would start)" : ""}`,
+      reason: `attempt ${d.attempt}${meta.dryRun ? " (dry run: would dispatch)" : ""}`,
       link: d.link,
     })),
     ...runs.flatMap((r): ThisRunRow[] => {

@@ -198,7 +198,7 @@ export function renderReport(model: ReportModel, options: RenderOptions = {}): s
         model.thisRun.map((r) => [
           issueCell(r),
           cell(r.title, 80),
-          `**${model.dryRun && r.what === "started" ? "would start" : r.what}**`,
+          `**${model.dryRun && r.what === "started" ? "would dispatch" : r.what}**`,
           safeLink(cell(r.reason), r.link),
         ]),
       ),
