@@ -582,26 +582,6 @@ function failing(...codes: SkipCode[]): SkipReason | "dispatched" {
 }
 
 describe("gate order", () => {
-  it("is switch, drain, allowlist, duplicate, running, handed back, trust, content, runs, blockers, then capacity", () => {
-    expect(SKIP_CODES).toEqual([
-      "kill-switch",
-      "draining",
-      "not-allowlisted",
-      "duplicate",
-      "already-running",
-      "handed-to-human",
-      "untrusted-labeler",
-      "edit-history-unread",
-      "edited-after-approval",
-      "mostly-hidden",
-      "max-runs-reached",
-      "blocked",
-      "repo-busy",
-      "outranked",
-      "max-in-flight",
-    ]);
-  });
-
   const adjacent = SKIP_CODES.slice(1)
     .map((later, i) => [SKIP_CODES[i] as SkipCode, later] as const)
     .filter(([earlier, later]) => !EXCLUSIVE.has(`${earlier} ${later}`));
