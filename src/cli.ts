@@ -56,7 +56,7 @@ function count(value: string | undefined, fallback: number, name: string): numbe
 
 function metaOf(config: Config, report: RoundReport): ReportMeta {
   return {
-    mode: config.killSwitch === "on" ? "disarmed" : config.killSwitch === "drain" ? "drain" : "armed",
+    mode: config.killSwitch === "on" ? "disarmed" : config.killSwitch === "off" ? "armed" : config.killSwitch,
     dryRun: config.dryRun,
     repos: shardRepos(config.allowlist, config.shard),
     requests: report.requests,

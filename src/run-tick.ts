@@ -35,7 +35,7 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
   const { watch, poll } = reports;
 
   const meta = {
-    mode: config.killSwitch === "drain" ? ("drain" as const) : ("armed" as const),
+    mode: config.killSwitch === "on" || config.killSwitch === "off" ? ("armed" as const) : config.killSwitch,
     dryRun: config.dryRun,
     repos: shardRepos(config.allowlist, config.shard),
     requests: ctx.github.counts,

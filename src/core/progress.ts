@@ -5,6 +5,7 @@
 // outside text (check names, reasons, agent details, URLs) break the markdown,
 // ping anyone, or forge a marker.
 
+import { describeStop } from "./stop.js";
 import { encodeRunRecord, type RunRecord } from "./run-record.js";
 import type { CiVerdict, FailingCheck, IssueRef } from "./types.js";
 
@@ -62,6 +63,8 @@ export function renderProgress(view: ProgressView): string {
   ];
   if (view.deployStage) lines.push(item(allGreen, "Deployed"));
   lines.push(item(record.phase === "closed", "Done"));
+  const stop = describeStop(record.stop ?? null);
+  if (stop !== null) lines.push("", `**Agent:** ${escapeText(stop)}.`);
   lines.push(
     "",
     `Fix-forwards: ${record.fixForwards} of ${view.maxFixForwards}. Run ${code(record.runId)}, claimed at ${record.claimedAt}.`,

@@ -11,7 +11,7 @@ import type { WatchReport } from "../ticks/watch.js";
 export const MAX_ROWS = 150;
 
 export interface ReportMeta {
-  mode: "armed" | "drain" | "disarmed";
+  mode: "armed" | "drain" | "stop" | "disarmed";
   dryRun: boolean;
   repos: string[];
   requests: RequestCounts | null;
@@ -69,7 +69,9 @@ export function renderMarkdown(meta: ReportMeta, watch: WatchReport | null, poll
       ? "🛑 **Disarmed** (kill switch on): no requests were made."
       : meta.mode === "drain"
         ? "🚰 **Draining**: in-flight runs are watched to the end; nothing new starts."
-        : "🟢 **Armed**.";
+        : meta.mode === "stop"
+          ? "🚨 **Emergency stop** (kill switch stop): every in-flight agent is stopped and handed to a human; nothing starts."
+          : "🟢 **Armed**.";
   lines.push(
     "## afk-loop",
     "",
