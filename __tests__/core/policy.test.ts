@@ -469,9 +469,10 @@ describe("priority", () => {
 });
 
 describe("gate order", () => {
-  it("is switch, drain, allowlist, duplicate, running, handed back, busy repo, trust, content, runs, blockers, this tick's capacity", () => {
+  it("is switch, emergency stop, drain, allowlist, duplicate, running, handed back, busy repo, trust, content, runs, blockers, this tick's capacity", () => {
     expect(SKIP_CODES).toEqual([
       "kill-switch",
+      "emergency-stop",
       "draining",
       "not-allowlisted",
       "duplicate",

@@ -59,17 +59,17 @@ describe("escalation for a stall (max-run-minutes)", () => {
     expect(loop.t3Commands()).toEqual(expect.arrayContaining(["thread.turn.interrupt", "thread.session.stop"]));
     expect(loop.thread(1)?.latestTurn?.state).toBe("interrupted");
     expect(loop.thread(1)?.session?.status).toBe("stopped");
-    expect(loop.record(1)?.stop).toMatchObject({ reason: "escalated", state: "requested" });
-    // Locked until the executor shows the agent stopped; handed to a human already.
-    expect(loop.labels(1)).toEqual(expect.arrayContaining([LABELS.inProgress, LABELS.human]));
-    expect(loop.doorbells()).toEqual([`needs-human ${REPO}#1`]);
-
-    loop.advance();
-    const confirmed = runOf(await loop.watch());
-    expect(confirmed.reason).toContain("agent stopped at");
-    expect(loop.record(1)?.stop).toMatchObject({ state: "stopped", stoppedAt: loop.now().toISOString() });
+    // T3 stops at once: the stop is read back and confirmed in the same tick, with its time.
+    expect(run.reason).toContain("agent stopped at");
+    expect(loop.record(1)?.stop).toMatchObject({
+      reason: "escalated",
+      state: "stopped",
+      stoppedAt: loop.now().toISOString(),
+    });
     expect(progress(loop)).toContain("agent stopped at");
+    expect(loop.labels(1)).toContain(LABELS.human);
     expect(loop.labels(1)).not.toContain(LABELS.inProgress);
+    expect(loop.doorbells()).toEqual([`needs-human ${REPO}#1`]);
 
     loop.advance(10);
     expect(pushes(loop)).toBe(0);
@@ -109,8 +109,6 @@ describe("a stop that fails is owed and retried", () => {
     loop.advance();
     expect((await loop.watch()).failures).toEqual([]);
     expect(loop.thread(1)?.latestTurn?.state).toBe("interrupted");
-    loop.advance();
-    await loop.watch();
     expect(loop.record(1)?.stop?.state).toBe("stopped");
     expect(loop.labels(1)).not.toContain(LABELS.inProgress);
     expect(pushes(loop)).toBe(0);
@@ -129,25 +127,22 @@ describe("an agent waiting for a person is left open", () => {
 });
 
 describe("the issue closed under a running agent (issue 9, item 3)", () => {
-  it("stops the agent, takes the ready label off, and holds the repository until the stop is confirmed", async () => {
+  it("stops the agent before anything starts beside it, and takes the ready label off", async () => {
     const loop = await startLoop(
       tickWorld({ issues: [inFlightIssue(1, { agent: slowPush }), readyIssue(2, { agent: slowPush })] }),
     );
     loop.sandbox.world.store.closeIssue(REPO, 1, "maya");
     loop.advance();
-    const first = await loop.round();
-    expect(runOf(first.watch).action).toBe("release");
+    const watch = await loop.watch();
+    expect(runOf(watch).action).toBe("release");
+    // max-per-repo 1: the agent is stopped (and the stop confirmed) before the lock comes off.
     expect(loop.thread(1)?.latestTurn?.state).toBe("interrupted");
-    expect(loop.labels(1)).not.toContain(LABELS.ready);
-    expect(loop.labels(1)).toContain(LABELS.inProgress);
-    // max-per-repo 1: nothing starts beside an agent whose stop is not confirmed.
-    expect(first.poll.dispatched).toEqual([]);
-
-    loop.advance();
-    const second = await loop.round();
     expect(loop.record(1)?.stop?.state).toBe("stopped");
+    expect(loop.labels(1)).not.toContain(LABELS.ready);
     expect(loop.labels(1)).not.toContain(LABELS.inProgress);
-    expect(second.poll.dispatched.map((d) => d.number)).toEqual([2]);
+    const poll = await loop.poll();
+    expect(poll.dispatched.map((d) => d.number)).toEqual([2]);
+    loop.advance(10);
     expect(pushes(loop, 1)).toBe(0);
   });
 
@@ -190,8 +185,6 @@ describe("executor: workflow", () => {
     await loop.round();
     expect((await untilLetGo(loop)).action).toBe("escalate-prepush");
     expect(agentRun(loop)).toMatchObject({ status: "completed", conclusion: "cancelled" });
-    loop.advance();
-    await loop.watch();
     expect(loop.record(1)?.stop?.state).toBe("stopped");
     loop.advance(10);
     expect(pushes(loop)).toBe(0);
@@ -203,6 +196,9 @@ describe("executor: workflow", () => {
     loop.sandbox.world.store.resistCancel(REPO, agentRun(loop).id);
     await untilLetGo(loop);
     expect(agentRun(loop).status).not.toBe("completed");
+    expect(loop.record(1)?.stop).toMatchObject({ state: "requested", forced: false });
+    // Still locked: the agent may still be working, so it keeps its repository's slot.
+    expect(loop.labels(1)).toContain(LABELS.inProgress);
     const routes = () => loop.githubSince(0).map((e) => e.route);
     expect(routes()).toContain("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel");
     for (let i = 0; i < 3 && agentRun(loop).status !== "completed"; i++) {
@@ -211,10 +207,8 @@ describe("executor: workflow", () => {
     }
     expect(routes()).toContain("POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel");
     expect(agentRun(loop)).toMatchObject({ status: "completed", conclusion: "cancelled" });
-    expect(loop.record(1)?.stop).toMatchObject({ forced: true });
-    loop.advance();
-    await loop.watch();
-    expect(loop.record(1)?.stop?.state).toBe("stopped");
+    expect(loop.record(1)?.stop).toMatchObject({ forced: true, state: "stopped" });
+    expect(loop.labels(1)).not.toContain(LABELS.inProgress);
   });
 });
 

@@ -179,6 +179,8 @@ export class T3Executor implements Executor {
       createdAt,
     });
     this.startedThreads.delete(threadId);
+    // The next status read must see the stop: read the server again rather than this tick's copy.
+    this.snapshot = null;
   }
 
   link(threadId: string, repo: RepoSlug): string | null {

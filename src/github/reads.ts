@@ -48,10 +48,7 @@ export interface PollRepoFacts {
   error: string | null;
   defaultBranch: string | null;
   ready: ReadyIssueFacts[];
-  /**
-   * Every issue carrying the in-progress label: the lock. Closed ones too: an issue closed under a
-   * running agent keeps the lock until the agent's stop is confirmed, and holds its repository's slot.
-   */
+  /** Every open issue carrying the in-progress label: the lock. */
   locked: number[];
 }
 
@@ -124,7 +121,7 @@ const POLL_SELECTION = `
     pageInfo { hasNextPage endCursor }
     nodes { ...AfkReadyIssue }
   }
-  locks: issues(first: ${LOCK_PAGE}, after: $lockAfter_$ALIAS, states: [OPEN, CLOSED], labels: [$inProgress]) {
+  locks: issues(first: ${LOCK_PAGE}, after: $lockAfter_$ALIAS, states: OPEN, labels: [$inProgress]) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes { number }

@@ -17,6 +17,7 @@ import {
   handOver,
   markStopped,
   markStopRequested,
+  mayBeWorking,
   planStop,
   stopOnLetGo,
   stopPending,
@@ -290,10 +291,11 @@ async function advance(
     next = { ...next, threadId: turn.threadId };
     agentLink = turn.link ?? agentLink;
   }
-  // Letting go of a run whose agent may still be working owes a stop. It is sent before the
-  // record is written, so one write says "requested" (or, when sending failed, "owed": the next
-  // tick sends it again). A crash in between leaves the run in flight with its agent stopped,
-  // which the next tick escalates as an agent that stopped: never an agent left working unseen.
+  // Letting go of a run whose agent may still be working owes a stop. It is sent, and read back,
+  // before the record is written, so one write says "stopped" or "requested" (or, when sending
+  // failed, "owed": the next tick sends it again). A crash in between leaves the run in flight
+  // with its agent stopped, which the next tick escalates as an agent that stopped: never an
+  // agent left working unseen.
   next = await performStop(ctx, run, stopOnLetGo(record, next, run.agent.state), now, failures);
 
   const verdict = pushed ? judgement.verdict : null;
@@ -383,10 +385,18 @@ async function performStop(
           reason: record.stop.reason,
           forced: plan.forced,
         });
-        return markStopRequested(record, now, plan.forced);
       } catch (error) {
         failures.push({ repo: record.repo, issue: record.issue, stage: "stop", error: describeError(error) });
         return record;
+      }
+      const requested = markStopRequested(record, now, plan.forced);
+      // Read it back: an executor that stops at once (T3) frees the run in this tick, so an issue
+      // closed under its agent never holds the lock, or leaves the agent working, past it.
+      try {
+        const after = await ctx.executor.status({ repo: record.repo, runId: record.runId, threadId: record.threadId });
+        return mayBeWorking(after.state) ? requested : markStopped(requested, now);
+      } catch {
+        return requested; // confirmed on a later tick
       }
     }
     default:
