@@ -279,7 +279,10 @@ const killSwitch = text.transform((s, ctx): KillSwitch => {
   const v = s.toLowerCase();
   if (v === "") return "on";
   if (!(KILL_SWITCH_STATES as readonly string[]).includes(v)) {
-    ctx.addIssue({ code: "custom", message: "must be empty or on (disarmed), off (armed), drain, or stop (emergency stop)" });
+    ctx.addIssue({
+      code: "custom",
+      message: "must be empty or on (disarmed), off (armed), drain, or stop (emergency stop)",
+    });
     return z.NEVER;
   }
   return v as KillSwitch;
