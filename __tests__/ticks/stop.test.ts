@@ -212,6 +212,43 @@ describe("executor: workflow", () => {
   });
 });
 
+describe("human takeover from the issue", () => {
+  it("a trusted person's human label: the next watch stops the agent, unlocks, records who, rings once", async () => {
+    const loop = await startLoop(tickWorld({ issues: [inFlightIssue(1, { agent: slowPush })] }));
+    loop.sandbox.world.store.applyLabel(REPO, 1, LABELS.human, "maya");
+    loop.advance();
+    const run = runOf(await loop.watch());
+    expect(run.action).toBe("escalate-taken-over");
+    expect(loop.thread(1)?.latestTurn?.state).toBe("interrupted");
+    expect(loop.record(1)).toMatchObject({
+      phase: "escalated",
+      reason: "taken over by @maya",
+      stop: { reason: "taken-over", state: "stopped" },
+    });
+    expect(progress(loop)).toContain("taken over by @");
+    expect(loop.labels(1)).not.toContain(LABELS.inProgress);
+    expect(loop.labels(1)).not.toContain(LABELS.ready);
+    loop.advance();
+    await loop.round();
+    expect(loop.doorbells()).toEqual([`needs-human ${REPO}#1`]);
+    loop.advance(10);
+    expect(pushes(loop)).toBe(0);
+  });
+
+  it("an untrusted person's human label is ignored and reported; the agent keeps working", async () => {
+    const loop = await startLoop(tickWorld({ issues: [inFlightIssue(1, { agent: slowPush })] }));
+    loop.sandbox.world.store.applyLabel(REPO, 1, LABELS.human, "randall");
+    loop.advance();
+    const run = runOf(await loop.watch());
+    expect(run.action).toBe("wait");
+    expect(run.reason).toContain("@randall was ignored");
+    expect(loop.thread(1)?.latestTurn?.state).toBe("running");
+    expect(loop.record(1)?.phase).toBe("dispatched");
+    expect(loop.labels(1)).toContain(LABELS.inProgress);
+    expect(loop.doorbells()).toEqual([]);
+  });
+});
+
 describe("emergency stop (kill switch stop)", () => {
   it("stops all 3 agents in 2 repos, hands each to a human with one doorbell, and dispatches nothing", async () => {
     const world = tickWorld({

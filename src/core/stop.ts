@@ -108,6 +108,25 @@ export function markStopped(record: RunRecord, now: Instant): RunRecord {
   return { ...record, stop: { ...stop, state: "stopped", stoppedAt: now } };
 }
 
+/**
+ * Who put the human label on an issue that carries it now: the latest application of that
+ * label (compared case-insensitively, as GitHub does). Null when the issue does not carry it,
+ * or the read timeline does not show who applied it (then nobody's word counts).
+ */
+export function humanLabeler<L>(
+  labels: readonly string[],
+  labeled: readonly { label: string; by: L | null; at: Instant }[],
+  humanLabel: string,
+): L | null {
+  const wanted = humanLabel.toLowerCase();
+  if (!labels.some((l) => l.toLowerCase() === wanted)) return null;
+  const last = labeled
+    .filter((e) => e.label.toLowerCase() === wanted)
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+    .at(-1);
+  return last?.by ?? null;
+}
+
 export interface HandOverCause {
   reason: Extract<StopReason, "taken-over" | "kill-switch">;
   text: string;

@@ -15,6 +15,7 @@ import {
   describeStop,
   handOverCause,
   handOver,
+  humanLabeler,
   markStopped,
   markStopRequested,
   mayBeWorking,
@@ -24,6 +25,8 @@ import {
 } from "../core/stop.js";
 import type { AgentState, AgentStatus, CiState, CiVerdict, DoorbellKind } from "../core/types.js";
 import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
+import { isTrusted } from "../core/policy.js";
+import { RoleLookup } from "../github/lookups.js";
 import { readAllComments, readWatchFacts, RECORD_MARKER_PREFIX, type RunIssueFacts } from "../github/reads.js";
 import { ringAll, type RingResult } from "../notify/doorbell.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
@@ -70,6 +73,8 @@ interface Assembled {
   branch: string | null;
   /** The trusted person whose human label takes the run over; null when nobody did. */
   takenOverBy: string | null;
+  /** A human label put on by someone not trusted: ignored, and said so in the report. */
+  takeoverIgnored: string | null;
 }
 
 /** What the run delivered: the commit CI judges, and the pull request it came through, if any. */
@@ -104,12 +109,13 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   const assembled: Assembled[] = [];
   const defaultBranches = new Map(facts.repos.map((r) => [r.repo.toLowerCase(), r.defaultBranch]));
   const seen = new Set<string>();
+  const roles = new RoleLookup(ctx.github);
   for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed, ...r.closedLocked])) {
     const key = `${issue.repo.toLowerCase()}#${issue.number}`;
     if (seen.has(key)) continue;
     seen.add(key);
     try {
-      const run = await assemble(ctx, issue, identity, report);
+      const run = await assemble(ctx, issue, identity, report, roles);
       if (run) assembled.push(run);
     } catch (error) {
       report.failures.push({ repo: issue.repo, issue: issue.number, stage: "status", error: describeError(error) });
@@ -140,6 +146,7 @@ async function assemble(
   issue: RunIssueFacts,
   identity: string,
   report: WatchReport,
+  roles: RoleLookup,
 ): Promise<Assembled | null> {
   let choice = pickProgressComment(issue.markerComments, identity);
   if (choice.own === null && issue.commentsTruncated) {
@@ -186,7 +193,27 @@ async function assemble(
   const shas =
     terminal || byPullRequest ? [] : candidateShas(issue.references, { repo: issue.repo, since, limit: SHAS_PER_RUN });
   const branch = !terminal && byPullRequest ? record.runId : null;
-  return { facts: issue, record, comment: { id: own.id, body: own.body }, agent, shas, branch, takenOverBy: null };
+  // A takeover: the human label on an in-flight issue, put on by someone trusted (the ready
+  // label's rule). Read from the batched facts; only the labeler's role may need a look-up.
+  let takenOverBy: string | null = null;
+  let takeoverIgnored: string | null = null;
+  const labeler = terminal ? null : humanLabeler(issue.labels, issue.labeled, ctx.config.labels.human);
+  if (labeler !== null) {
+    const role = labeler.isBot ? ("unknown" as const) : await roles.roleOf(issue.repo, labeler.login);
+    if (isTrusted({ ...labeler, role }, ctx.config.trust)) takenOverBy = labeler.login;
+    else
+      takeoverIgnored = `the ${ctx.config.labels.human} label by @${labeler.login} was ignored: not trusted to take the run over`;
+  }
+  return {
+    facts: issue,
+    record,
+    comment: { id: own.id, body: own.body },
+    agent,
+    shas,
+    branch,
+    takenOverBy,
+    takeoverIgnored,
+  };
 }
 
 async function readCommits(ctx: TickContext, runs: readonly Assembled[]): Promise<Map<string, RepoCommitFacts>> {
@@ -355,7 +382,9 @@ async function advance(
     failing: verdict?.signature ?? null,
     action:
       cause === null ? action.kind : cause.reason === "kill-switch" ? "escalate-emergency-stop" : "escalate-taken-over",
-    reason: [action.reason, describeStop(next.stop ?? null)].filter((part) => part !== null).join("; "),
+    reason: [action.reason, describeStop(next.stop ?? null), run.takeoverIgnored]
+      .filter((part) => part !== null)
+      .join("; "),
     doorbell: rung,
   };
 }
