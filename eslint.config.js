@@ -6,7 +6,7 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "bench/results/"] },
+  { ignores: ["dist/", "build/", "node_modules/", "coverage/", "bench/results/"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -69,7 +69,7 @@ export function aConfig(inputs: Record<string, string> = {}): Config {
   return parseConfig({
     "kill-switch": "off",
     "github-token": "ghs_test",
-    "t3-url": "http://t3.test",
+    "t3-url": "https://t3.test",
     "t3-token": "t3_test",
     allowlist: `${REPO}\n${OTHER_REPO}`,
     ...inputs,

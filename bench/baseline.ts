@@ -1,10 +1,10 @@
-// The original project's GitHub access pattern (the seed's poller, DESIGN
+// The original project's GitHub access pattern (the seed's poller, docs/design.md
 // §12), reproduced for comparison only and never shipped: per repo one REST
 // list of the open ready issues; per ready issue one REST timeline read (for
 // who applied the label); per dispatch one label write; all sequential. It
 // reproduces the requests, not the original's bugs: its trust check read
 // `author_association` from timeline events, which GitHub never sends
-// (DESIGN §13.1), so it would have dispatched nothing at all. Here it takes as
+// (docs/design.md §13.1), so it would have dispatched nothing at all. Here it takes as
 // many issues as afk-loop's tick does (`dispatches`), so the writes compare.
 
 import { getOctokit } from "@actions/github";
@@ -72,7 +72,7 @@ export async function baselineTick(options: BaselineOptions): Promise<BaselineTi
   }
   const readMs = performance.now() - started;
 
-  // The original's lock came from the ready set alone (DESIGN §13.4); priority, then number.
+  // The original's lock came from the ready set alone (docs/design.md §13.4); priority, then number.
   const busy = new Map<string, number>();
   for (const issue of ready) {
     if (issue.labels.includes(options.inProgressLabel)) busy.set(issue.repo, (busy.get(issue.repo) ?? 0) + 1);

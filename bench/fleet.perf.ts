@@ -42,6 +42,7 @@ it("measures afk-loop against the original's access pattern", async () => {
   }
   log(`bench: cold start, ${coldRuns} runs each...`);
   const coldStart = measureColdStart(ROOT, bundle, coldRuns);
+  const sizes = bundleSizes(ROOT, bundle);
 
   const results: BenchResults = {
     at: new Date().toISOString(),
@@ -51,8 +52,8 @@ it("measures afk-loop against the original's access pattern", async () => {
     latencyMs,
     fleets: measured,
     coldStart,
-    bundle: bundleSizes(ROOT, bundle),
-    targets: judge(measured, coldStart),
+    bundle: sizes,
+    targets: judge(measured, coldStart, sizes),
     durationSeconds: (performance.now() - started) / 1000,
   };
   const dir = join(ROOT, "bench", "results");

@@ -3,9 +3,11 @@
 // a disarmed step never loads the GitHub client. Owns the exit code rule:
 // any issue that failed fails the step, after every other issue was served.
 
-import * as core from "@actions/core";
+// The runner commands main.ts uses too: the action bundles one implementation, not @actions/core.
+import * as core from "./workflow-commands.js";
 import { shardRepos, type Config, type Tick } from "./core/config.js";
 import { writeSummary } from "./report/action-summary.js";
+import { githubStatus } from "./github/errors.js";
 import { outputsOf, renderMarkdown, renderTerminal } from "./report/render.js";
 import { describeError } from "./ticks/context.js";
 import { pollTick, type PollReport } from "./ticks/poll.js";
@@ -26,8 +28,8 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
     };
   } catch (error) {
     // A failure no single issue owns (the batched reads, say): one clear line, not a stack dump.
-    const status = (error as { status?: unknown }).status;
-    const why = `${describeError(error)}${typeof status === "number" ? ` (HTTP ${status})` : ""}`;
+    const status = githubStatus(error);
+    const why = `${describeError(error)}${status === null ? "" : ` (HTTP ${status})`}`;
     core.setFailed(`afk-loop: the ${tick} tick stopped: ${why}`);
     await writeSummary(`### afk-loop ${tick}: stopped\n\n${why.replace(/[<>&`]/g, (c) => `&#${c.charCodeAt(0)};`)}\n`);
     return 1;

@@ -1,18 +1,23 @@
-// The few GitHub Actions runner commands the step's edge needs before it is
-// armed: read an input, mask a secret, log, fail, set an output, append to the
-// job summary. Same wire format as @actions/core (escaped `::command::` lines,
-// the GITHUB_OUTPUT heredoc), without importing it: @actions/core loads its
-// HTTP client (undici) and exec helpers at start-up, which made a disarmed
-// step cost over 3x a bare `node` start (DESIGN §12). The armed path, loaded
-// lazily, keeps using @actions/core.
+// The few GitHub Actions runner commands the action needs: read an input,
+// mask a secret, log, fail, set an output, append to the job summary. Same
+// wire format as @actions/core (escaped `::command::` lines, the GITHUB_OUTPUT
+// heredoc), without importing it: @actions/core loads its HTTP client (undici)
+// and exec helpers at start-up, which made a disarmed step cost over 3x a bare
+// `node` start (docs/design.md §12), and it would be a second HTTP stack in
+// the bundle. The CLI reads its inputs through the same getInput.
 
 import { appendFileSync, existsSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { EOL } from "node:os";
 
-/** As core.getInput: `INPUT_<NAME>` (spaces as underscores, upper case), trimmed; empty when unset. */
-export function getInput(name: string): string {
-  return (process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
+/**
+ * As core.getInput: `INPUT_<NAME>` (spaces as underscores, upper case), trimmed; empty when unset.
+ * A shell cannot export `INPUT_KILL-SWITCH`, so when the runner's hyphen form is absent (not merely
+ * empty: the composite action always sets it) the underscore form `INPUT_KILL_SWITCH` is read instead.
+ */
+export function getInput(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const key = `INPUT_${name.replace(/ /g, "_").toUpperCase()}`;
+  return (env[key] ?? env[key.replace(/-/g, "_")] ?? "").trim();
 }
 
 /** As core.setSecret: the runner masks the value in every later log line. */

@@ -18,6 +18,7 @@ import {
   rolesToResolve,
   selectDispatches,
   type Selection,
+  type SkipCode,
   type SkipReason,
 } from "../../src/core/policy.js";
 import type { Actor, IssueRef, ReadyIssue } from "../../src/core/types.js";
@@ -145,7 +146,7 @@ describe("handed back to a human", () => {
     expect(verdict(aReadyIssue({ labels: ["ready-for-agent", ...extra] }))).toEqual({ code: "handed-to-human", label });
   });
 
-  it("regression (DESIGN §13.8): an escalated issue that kept its ready label is not picked up again", () => {
+  it("regression (docs/design.md §13.8): an escalated issue that kept its ready label is not picked up again", () => {
     const escalated = aReadyIssue({ labels: ["ready-for-agent", "ready-for-human"], previousAttempts: 1 });
     expect(verdict(escalated)).toEqual({ code: "handed-to-human", label: "ready-for-human" });
   });
@@ -319,7 +320,7 @@ describe("blocked by", () => {
     expect(verdict(aReadyIssue({ blockers: [blocker] }))).toEqual({ code: "blocked", blockers: [blocker] });
   });
 
-  it("regression (DESIGN §13.3): a closed blocker never blocks", () => {
+  it("regression (docs/design.md §13.3): a closed blocker never blocks", () => {
     expect(verdict(aReadyIssue({ blockers: [aBlocker(3, { state: "closed" })] }))).toBe("dispatched");
   });
 
@@ -343,7 +344,7 @@ describe("blocked by", () => {
 });
 
 describe("lock", () => {
-  it("regression (DESIGN §13.4): an issue outside the ready set holds its repo", () => {
+  it("regression (docs/design.md §13.4): an issue outside the ready set holds its repo", () => {
     // #9 is running but lost its ready label; the lock still comes from it.
     expect(verdict(aReadyIssue({ number: 1 }), { inFlight: [aRef(9)] })).toEqual({
       code: "repo-busy",
@@ -439,7 +440,7 @@ describe("priority", () => {
     ]);
   });
 
-  it("regression (DESIGN §13.2): an issue without a priority label waits behind a labelled one", () => {
+  it("regression (docs/design.md §13.2): an issue without a priority label waits behind a labelled one", () => {
     const unlabelled = aReadyIssue({ number: 1 });
     const low = aReadyIssue({ number: 2, labels: ["ready-for-agent", "P4"] });
     const result = select([unlabelled, low]);
@@ -468,24 +469,76 @@ describe("priority", () => {
   });
 });
 
+/**
+ * One way to fail each gate, as a change to a scene. Typed by SkipCode, so a new gate cannot
+ * be added without a way to fail it here (the compiler checks coverage, not a count).
+ */
+interface Scene {
+  issue: Partial<ReadyIssue>;
+  labels: string[];
+  inputs: Record<string, string>;
+  inFlight: IssueRef[];
+  /** How many times the ready set lists the issue. */
+  copies: number;
+  /** Other ready issues, more urgent than the one judged. */
+  rivals: ReadyIssue[];
+}
+
+const FAIL_GATE: Record<SkipCode, (scene: Scene) => void> = {
+  "kill-switch": (s) => void (s.inputs["kill-switch"] = "on"),
+  "emergency-stop": (s) => void (s.inputs["kill-switch"] = "stop"),
+  draining: (s) => void (s.inputs["kill-switch"] = "drain"),
+  "not-allowlisted": (s) => void (s.inputs.allowlist = OTHER_REPO),
+  duplicate: (s) => void (s.copies = 2),
+  "already-running": (s) => void s.labels.push("agent-in-progress"),
+  "handed-to-human": (s) => void s.labels.push("ready-for-human"),
+  "repo-busy": (s) => void s.inFlight.push(aRef(9)),
+  "untrusted-labeler": (s) => void (s.issue.readyLabeledBy = anActor({ login: "mallory", role: "read" })),
+  "edited-after-approval": (s) => {
+    s.issue.lastEditedAt = LATER;
+    s.issue.lastEditedBy = anActor({ login: "mallory", role: "read" });
+  },
+  // Text the rendered page does not show, far more than what it shows.
+  "mostly-hidden": (s) => void (s.issue.body = `<!-- ${"hidden ".repeat(400)} -->`),
+  "max-runs-reached": (s) => void (s.issue.previousAttempts = 3),
+  blocked: (s) => void (s.issue.blockers = [aBlocker(7)]),
+  // A more urgent issue in the same repo takes its only slot this tick.
+  outranked: (s) => void s.rivals.push(aReadyIssue({ number: 2, labels: ["ready-for-agent", "P0"] })),
+  // This tick's dispatches fill the fleet: one slot, taken by a more urgent issue elsewhere.
+  "max-in-flight": (s) => {
+    s.inputs["max-in-flight"] = "1";
+    s.rivals.push(aReadyIssue({ repo: OTHER_REPO, number: 3, labels: ["ready-for-agent", "P1"] }));
+  },
+};
+
+/** Gates one scene cannot fail together (the switch has one value). */
+// The kill switch has one value at a time: its gates cannot both fail.
+const EXCLUSIVE = new Set(["kill-switch emergency-stop", "emergency-stop draining"]);
+
+function failing(...codes: SkipCode[]): SkipReason | "dispatched" {
+  const scene: Scene = { issue: {}, labels: ["ready-for-agent"], inputs: {}, inFlight: [], copies: 1, rivals: [] };
+  for (const code of codes) FAIL_GATE[code](scene);
+  const issue = aReadyIssue({ ...scene.issue, labels: scene.labels });
+  const ready = [...Array<ReadyIssue>(scene.copies).fill(issue), ...scene.rivals];
+  return verdictIn(select(ready, { inFlight: scene.inFlight, config: aConfig(scene.inputs) }), issue);
+}
+
 describe("gate order", () => {
-  it("is switch, emergency stop, drain, allowlist, duplicate, running, handed back, busy repo, trust, content, runs, blockers, this tick's capacity", () => {
-    expect(SKIP_CODES).toEqual([
-      "kill-switch",
-      "emergency-stop",
-      "draining",
-      "not-allowlisted",
-      "duplicate",
-      "already-running",
-      "handed-to-human",
-      "repo-busy",
-      "untrusted-labeler",
-      "edited-after-approval",
-      "max-runs-reached",
-      "blocked",
-      "outranked",
-      "max-in-flight",
-    ]);
+  const adjacent = SKIP_CODES.slice(1)
+    .map((later, i) => [SKIP_CODES[i] as SkipCode, later] as const)
+    .filter(([earlier, later]) => !EXCLUSIVE.has(`${earlier} ${later}`));
+
+  it.each(SKIP_CODES)("each way to fail a gate alone gives its reason: %s", (code) => {
+    expect(failing(code)).toMatchObject({ code });
+  });
+
+  it.each(adjacent)("an issue failing %s and %s gets the earlier reason", (earlier, later) => {
+    expect(failing(earlier, later)).toMatchObject({ code: earlier });
+    expect(failing(later, earlier)).toMatchObject({ code: earlier });
+  });
+
+  it("every pair of adjacent gates but the switch's values is proved", () => {
+    expect(adjacent).toHaveLength(SKIP_CODES.length - 1 - EXCLUSIVE.size);
   });
 
   it("a repo full before this tick is judged before trust, so its issues need no role lookup", () => {

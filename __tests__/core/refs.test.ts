@@ -284,7 +284,7 @@ describe("comparePriority", () => {
     ]);
   });
 
-  it("regression (DESIGN §13.2): an issue without a priority label runs after every labelled one", () => {
+  it("regression (docs/design.md §13.2): an issue without a priority label runs after every labelled one", () => {
     expect(order(issue("a/b", 1), issue("a/b", 2, ["P1"]), issue("a/b", 3, ["priority:99"]))).toEqual([
       "a/b#2",
       "a/b#3",

@@ -1,5 +1,6 @@
 // The T3 executor against the T3 emulator, over real HTTP.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PROMPT_MAX_CHARS } from "../../src/core/prompt.js";
 import { parseConfig, type T3Settings } from "../../src/core/config.js";
 import { ExecutorError } from "../../src/executors/executor.js";
 import { T3Executor, threadIdFor } from "../../src/executors/t3.js";
@@ -43,6 +44,13 @@ describe("dispatch", () => {
     const status = await executor().status({ repo: "acme/api", runId: request.runId, threadId: null });
     expect(status).toMatchObject({ state: "running", threadId: result.threadId });
     expect(status.link).toContain(result.threadId);
+  });
+
+  it("refuses a prompt over the shared prompt cap whole, before any request", async () => {
+    await expect(executor().dispatch({ ...request, prompt: "x".repeat(PROMPT_MAX_CHARS + 1) })).rejects.toMatchObject({
+      rejected: true,
+    });
+    expect(t3.state.snapshot().threads).toHaveLength(0);
   });
 
   it("a repeated dispatch of the same run is recognised, not doubled", async () => {

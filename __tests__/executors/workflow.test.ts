@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { WorkflowSettings } from "../../src/core/config.js";
+import { PROMPT_MAX_CHARS } from "../../src/core/prompt.js";
 import { ExecutorError } from "../../src/executors/executor.js";
 import { runKey, WorkflowExecutor } from "../../src/executors/workflow.js";
 import { createGitHubClient } from "../../src/github/client.js";
@@ -199,11 +200,13 @@ describe("dispatch", () => {
     expect(runs()).toHaveLength(0);
   });
 
-  it("cuts a prompt longer than the workflow inputs budget and says so", async () => {
-    await executor().dispatch({ ...request, prompt: "x".repeat(70_000) });
-    const prompt = runs()[0]?.inputs["prompt"] ?? "";
-    expect(prompt.length).toBeLessThan(65_535 - 100);
-    expect(prompt.endsWith("[prompt cut to fit workflow inputs]")).toBe(true);
+  it("refuses a prompt over the prompt cap whole, before any request (never cuts off its end)", async () => {
+    await expect(executor().dispatch({ ...request, prompt: "x".repeat(PROMPT_MAX_CHARS + 1) })).rejects.toMatchObject({
+      rejected: true,
+      message: expect.stringMatching(/over the 60000-character cap/) as unknown,
+    });
+    expect(dispatchRequests()).toHaveLength(0);
+    expect(runs()).toHaveLength(0);
   });
 });
 

@@ -1,7 +1,7 @@
 // A dispatch whose outcome the loop cannot know (T3 applied the command, the
 // reply was lost) must keep its claim: the agent may be working, so the repo
 // stays locked until the watch tick finds the run (or the lease ends), and no
-// second agent starts in that repo in the meantime (DESIGN §6).
+// second agent starts in that repo in the meantime (docs/design.md §6).
 
 import { getOctokit } from "@actions/github";
 import { describe, expect, it } from "vitest";

@@ -14,7 +14,7 @@ const ARMED = {
   "kill-switch": "off",
   "github-token": "ghs_hostile_token_value",
   allowlist: "acme/api",
-  "t3-url": "http://t3.invalid",
+  "t3-url": "https://t3.invalid",
   "t3-token": "t3_hostile_token_value",
 };
 
@@ -175,6 +175,39 @@ describe("executor", () => {
       expect(error.problems[0]?.problem).toContain("must be one of t3, workflow");
     },
   );
+});
+
+describe("URLs that would carry secrets or doorbell text in the clear", () => {
+  const URL_INPUTS = ["t3-url", "ntfy-url", "webhook-url", "slack-webhook-url", "rollout-url"] as const;
+  const PLAIN = [
+    "http://t3.example.com",
+    "http://10.0.0.5:8080/hook",
+    "http://127.0.0.1.nip.io/x",
+    "ftp://example.com",
+  ];
+
+  it.each(URL_INPUTS.flatMap((input) => PLAIN.map((url) => [input, url] as const)))(
+    "%s %j is one error naming it: https only",
+    (input, url) => {
+      const error = configError({ ...ARMED, [input]: url });
+      expect(error.problems.map((p) => p.input)).toEqual([input]);
+      expect(error.problems[0]?.problem).toMatch(/must be an https URL \(plain http only for a loopback address/);
+    },
+  );
+
+  it.each(
+    URL_INPUTS.flatMap((input) =>
+      [
+        "http://127.0.0.1:8080/x",
+        "http://127.9.9.9/x",
+        "http://[::1]:9/x",
+        "http://localhost:3000/x",
+        "https://example.com/x",
+      ].map((url) => [input, url] as const),
+    ),
+  )("%s %j is accepted (https, or a loopback address)", (input, url) => {
+    expect(() => parseConfig({ ...ARMED, [input]: url })).not.toThrow();
+  });
 });
 
 describe("the bundle refuses hostile inputs before any request", () => {

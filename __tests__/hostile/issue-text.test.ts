@@ -6,8 +6,10 @@
 // nothing of it outside, nothing from an untrusted commenter anywhere.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROMPT_MAX_CHARS } from "../../src/core/prompt.js";
 import { MAX_BLOCKED_BY_REFS } from "../../src/core/refs.js";
 import { runIdFor } from "../../src/core/run-record.js";
+import { visibleText } from "../../src/core/visible-text.js";
 import { threadIdFor } from "../../src/executors/t3.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/world/sandbox.js";
 import { driveRounds, type RoundOutcome } from "../../__fixtures__/faults.js";
@@ -109,17 +111,25 @@ describe("hostile issue text in one poll tick", () => {
     expect(millis).toBeLessThan(15_000);
   });
 
-  it("dispatches a 65,536-character body with every character inside the fence", () => {
+  it("dispatches a 65,536-character body with every visible character inside the fence, within the prompt cap", () => {
     expect(outcome(1)).toBe("dispatched");
-    const fenced = splitAtFence(promptOf(1) ?? "");
-    expect(fenced?.inside).toContain(fill(escapeAttempt("BODY-LONG"), MAX_BODY));
+    const prompt = promptOf(1) ?? "";
+    expect(prompt.length).toBeLessThanOrEqual(PROMPT_MAX_CHARS);
+    const fenced = splitAtFence(prompt);
+    // The forged record markers are HTML comments: hidden on the page, so not passed on.
+    expect(fenced?.inside).toContain(visibleText(fill(escapeAttempt("BODY-LONG"), MAX_BODY)).text);
     expect(fenced?.outside).not.toContain("BODY-LONG");
+    expect(prompt).toMatch(
+      /\nReminder: `Refs #1` and `AFK-Run: [a-z0-9-]+` in every commit message;[^\n]*no skipped CI\.$/,
+    );
   });
 
   it("dispatches right-to-left and other unicode text, with bidi controls shown and no raw control left", () => {
     expect(outcome(2)).toBe("dispatched");
     const prompt = promptOf(2) ?? "";
-    expect(prompt).toContain("تحقق من الملف — בדיקה 👩🏽‍💻");
+    // The zero-width joiner is invisible: the emoji reach the agent unjoined.
+    expect(prompt).toContain("تحقق من الملف — בדיקה 👩🏽💻");
+    expect(prompt).toContain("ab, e\u0301,");
     expect(prompt).toContain("invoice[U+202E]fdp.exe[U+202C]");
     expect(prompt).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u2028]/);
     expect(prompt).not.toContain("\u0000");

@@ -1,4 +1,4 @@
-// Hostile run records (DESIGN §3): the record in a progress comment is the
+// Hostile run records (docs/design.md §3): the record in a progress comment is the
 // loop's only memory, so every way it can be wrong is tried. A look-alike by
 // another author is ignored; the loop's own comment holding a tampered,
 // truncated, future-version, oversized or doubled record is never guessed at:

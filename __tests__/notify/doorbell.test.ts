@@ -7,7 +7,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../../src/core/config.js";
-import { headline, ringAll, SIGNATURE_HEADER, sinksFrom, type Doorbell } from "../../src/notify/doorbell.js";
+import {
+  DoorbellError,
+  headline,
+  ringAll,
+  SIGNATURE_HEADER,
+  sinksFrom,
+  type Doorbell,
+} from "../../src/notify/doorbell.js";
 
 interface Received {
   method: string;
@@ -102,6 +109,20 @@ describe("slack", () => {
     expect(text).toContain(doorbell.reason);
     expect(text).toContain(`<${doorbell.issueUrl}|acme/api#7>`);
     expect(text).toContain(`<${doorbell.runLink ?? ""}|agent run>`);
+  });
+
+  it("escapes &, < and > in outside text, so a title like <!channel> cannot ping a channel", async () => {
+    const hostile = { ...doorbell, title: "<!channel> & <@U123|you>", reason: "a <https://evil.example|link> & more" };
+    await ringAll(sinksFrom({ ...none, slackWebhookUrl: `${base}/slack` }), hostile);
+    const { text } = JSON.parse(at("/slack")[0]?.body ?? "") as { text: string };
+    expect(text).toContain("&lt;!channel&gt; &amp; &lt;@U123|you&gt;");
+    expect(text).toContain("a &lt;https://evil.example|link&gt; &amp; more");
+    expect(text).not.toMatch(/<[!@#]|<https:\/\/evil/);
+    // Only our own two links stay links.
+    expect(text.match(/<[^&]*?\|[^&]*?>/g)).toEqual([
+      `<${doorbell.issueUrl}|acme/api#7>`,
+      `<${doorbell.runLink ?? ""}|agent run>`,
+    ]);
   });
 
   it("links the issue alone when there is no run link", async () => {
@@ -199,6 +220,17 @@ describe("a failing sink", () => {
     });
     expect(at("/afk")).toHaveLength(1);
     expect(at("/hook")).toHaveLength(1);
+  });
+
+  it("a sink's failure is a DoorbellError naming the sink and the status it answered (null: no answer)", async () => {
+    const [broken] = sinksFrom({ ...none, slackWebhookUrl: `${base}${BROKEN}` });
+    const [refused] = sinksFrom({ ...none, webhookUrl: `${await closedPort()}/hook` });
+    const answered = await broken?.ring(doorbell).catch((e: unknown) => e);
+    const unanswered = await refused?.ring(doorbell).catch((e: unknown) => e);
+    expect(answered).toBeInstanceOf(DoorbellError);
+    expect(answered).toMatchObject({ sink: "slack", status: 500 });
+    expect(unanswered).toBeInstanceOf(DoorbellError);
+    expect(unanswered).toMatchObject({ sink: "webhook", status: null, message: "webhook: unreachable" });
   });
 
   it("refusing the connection fails only that sink; the others still send", async () => {

@@ -1,4 +1,4 @@
-// A disarmed step should cost little more than starting node (DESIGN §12):
+// A disarmed step should cost little more than starting node (docs/design.md §12):
 // the entry's static imports must not reach the GitHub client, Octokit,
 // undici or @actions/core (which loads an HTTP client at start-up); the armed
 // path is imported lazily. The light runner commands that stand in for

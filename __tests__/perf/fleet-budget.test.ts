@@ -1,4 +1,4 @@
-// The read budget of DESIGN §12 and issue 4, counted from the GitHub
+// The read budget of docs/design.md §12 and issue 4, counted from the GitHub
 // emulator's request log (what GitHub would bill), on the generated fleet:
 // 50 repos x 20 ready issues, 10 runs in flight. A quiet tick (watch + poll,
 // nothing changes) reads in at most 8 HTTP requests and writes nothing; a busy
@@ -103,7 +103,7 @@ describe(`fleet of ${REPOS} repos x ${READY_PER_REPO} ready issues, ${IN_FLIGHT}
       // The bound, term by term:
       // - the batched reads of a quiet tick (at most READ_BUDGET);
       // - one role lookup per (free repo, labeller): here one labeller per repo;
-      // - one native "blocked by" read per issue about to be taken (REST only, DESIGN §6);
+      // - one native "blocked by" read per issue about to be taken (REST only, docs/design.md §6);
       // - WRITES_PER_DISPATCH writes per dispatch, and no other write.
       const roleLookups = routes.filter((r) => r.endsWith("/collaborators/{username}/permission")).length;
       const dependencyReads = routes.filter((r) => r.endsWith("/dependencies/blocked_by")).length;

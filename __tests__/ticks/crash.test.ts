@@ -1,4 +1,4 @@
-// A poll tick that dies part-way through claim → dispatch → record (DESIGN §6),
+// A poll tick that dies part-way through claim → dispatch → record (docs/design.md §6),
 // simulated by cutting the connection on the request at that point, then the
 // scheduled rounds that follow. Whatever the crash point, later rounds must
 // never start a second agent on the issue (one T3 thread, one prompt), never

@@ -1,4 +1,4 @@
-// The poll tick against the emulators, one small world per gate of DESIGN §6:
+// The poll tick against the emulators, one small world per gate of docs/design.md §6:
 // each skipped issue carries its reason in the report, and a chosen issue is
 // claimed, dispatched and recorded (or released when the dispatch fails).
 // The kill switch itself is handled before any tick (see modes.test.ts);
@@ -288,7 +288,7 @@ describe("claim, dispatch, record", () => {
     expect(loop.userMessages(1)[0]).toContain("Add a /healthz endpoint.");
   });
 
-  // A refusal (T3's 500 is a business-rule rejection, DESIGN §8): nothing started, so nothing needs the lock.
+  // A refusal (T3's 500 is a business-rule rejection, docs/design.md §8): nothing started, so nothing needs the lock.
   describe("when T3 refuses the thread", () => {
     const refuse = { kind: "status", status: 500, route: "dispatch", commandType: "thread.create", times: 1 } as const;
 

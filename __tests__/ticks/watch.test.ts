@@ -1,4 +1,4 @@
-// The watch tick against the emulators, one small world per row of DESIGN §5:
+// The watch tick against the emulators, one small world per row of docs/design.md §5:
 // what the labels, state and single progress comment say afterwards,
 // what the executor was sent, and which doorbells rang. Claims left by a
 // crashed poll, owed doorbells and the quiet tick are here too. Every world is

@@ -15,6 +15,7 @@ import {
   type IssueInput,
   type Loop,
 } from "../../__fixtures__/ticks.js";
+import { PROMPT_MAX_CHARS } from "../../src/core/prompt.js";
 import { runIdFor } from "../../src/core/run-record.js";
 
 stopLoopsAfterEach();
@@ -37,6 +38,25 @@ function agentRuns(loop: Loop): { id: number; runId: string | undefined; conclus
 }
 
 describe("executor: workflow", () => {
+  it("cuts a long issue inside the data fence only: the fence's end and the closing reminder reach the agent", async () => {
+    const body = "Make the parser faster. ".repeat(2730); // 65,520 characters, over the prompt cap
+    const loop = await startWorkflowWorld(readyIssue(1, { body }));
+    const { poll } = await loop.round();
+    expect(poll.failures).toEqual([]);
+    const prompt = loop.sandbox.world.store.repo(REPO)?.workflowRuns.find((r) => r.inputs.issue === "1")?.inputs.prompt;
+    if (prompt === undefined) throw new Error("no agent workflow run");
+    expect(prompt.length).toBeLessThanOrEqual(PROMPT_MAX_CHARS);
+    const end = /^\[afk-loop issue data ([0-9a-f]+) ends\]$/m.exec(prompt);
+    expect(end).not.toBeNull();
+    expect(prompt).toContain(`[afk-loop issue data ${end?.[1] ?? ""} begins]`);
+    expect(prompt).toMatch(
+      /[a-z. ]\n\n\[afk-loop: the issue text was cut here to fit the 60000-character prompt limit\]\n`{3,}\n\[afk-loop issue data [0-9a-f]+ ends\]\n/,
+    );
+    expect(prompt).toMatch(
+      /\nReminder: `Refs #1` and `AFK-Run: [a-z0-9-]+` in every commit message;[^\n]*no skipped CI\.$/,
+    );
+  });
+
   it("dispatches one agent workflow run and records its id", async () => {
     const loop = await startWorkflowWorld(readyIssue(1));
     const { poll } = await loop.round();

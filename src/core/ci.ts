@@ -1,4 +1,4 @@
-// CI fold (DESIGN §7): a commit's check runs, legacy statuses, deployment
+// CI fold (docs/design.md §7): a commit's check runs, legacy statuses, deployment
 // statuses and rollout probe, folded stage by stage into one CiVerdict.
 // Owns which conclusions count as success or failure, re-run handling, the
 // exclusion of the loop's own run, and the failure signature. Never fetches

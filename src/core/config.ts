@@ -188,7 +188,12 @@ const oneOf = <const T extends readonly string[]>(values: T) =>
     return v;
   });
 
-const httpUrl = (required: boolean) =>
+/**
+ * An https URL; plain http only for a loopback address (the sandbox, a local
+ * T3): tokens, webhook secrets and doorbell text never cross a network in the
+ * clear. `anyHttp` keeps github-api-url as it was (any http(s) URL).
+ */
+const httpsUrl = (required: boolean, anyHttp = false) =>
   text.transform((s, ctx): string | null => {
     if (s === "") {
       if (required) ctx.addIssue({ code: "custom", message: "is required" });
@@ -198,15 +203,21 @@ const httpUrl = (required: boolean) =>
     try {
       url = new URL(s);
     } catch {
-      ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
+      ctx.addIssue({ code: "custom", message: anyHttp ? "must be an http(s) URL" : HTTPS_ONLY });
       return z.NEVER;
     }
-    if (url.protocol !== "https:" && url.protocol !== "http:") {
-      ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && (anyHttp || isLoopback(url.hostname)))) {
+      ctx.addIssue({ code: "custom", message: anyHttp ? "must be an http(s) URL" : HTTPS_ONLY });
       return z.NEVER;
     }
     return s.replace(/\/+$/, "");
   });
+
+const HTTPS_ONLY = "must be an https URL (plain http only for a loopback address: 127.0.0.0/8, [::1], localhost)";
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
 
 /** Lines or commas; blank entries and `#` comments dropped. */
 function entries(s: string): string[] {
@@ -343,7 +354,7 @@ const workflowFile = text.transform((s, ctx) => {
 
 const InputsSchema = z.object({
   "github-token": credential,
-  "github-api-url": httpUrl(true),
+  "github-api-url": httpsUrl(true, true),
   "kill-switch": killSwitch,
   allowlist,
   ticks,
@@ -369,10 +380,10 @@ const InputsSchema = z.object({
   shard,
   delivery: oneOf(["push", "pull-request"] as const),
   "deploy-environment": optionalText,
-  "rollout-url": text.pipe(template(["sha", "owner", "repo"])).pipe(httpUrl(false)),
+  "rollout-url": text.pipe(template(["sha", "owner", "repo"])).pipe(httpsUrl(false)),
   "rollout-timeout-seconds": integer(1, 120),
   executor: oneOf(["t3", "workflow"] as const),
-  "t3-url": httpUrl(false),
+  "t3-url": httpsUrl(false),
   "t3-token": credential,
   "t3-model-instance": text.pipe(z.string().regex(/^[A-Za-z][\w-]{0,63}$/, "must be a slug such as claudeAgent")),
   "t3-model": text.pipe(z.string().min(1, "is required").max(200)),
@@ -381,10 +392,10 @@ const InputsSchema = z.object({
   "t3-link-template": template(["t3Url", "threadId", "projectId"]),
   "workflow-file": workflowFile,
   "workflow-ref": optionalText,
-  "slack-webhook-url": httpUrl(false),
-  "ntfy-url": httpUrl(false),
+  "slack-webhook-url": httpsUrl(false),
+  "ntfy-url": httpsUrl(false),
   "ntfy-token": credential.transform((s) => (s === "" ? null : s)),
-  "webhook-url": httpUrl(false),
+  "webhook-url": httpsUrl(false),
   "webhook-secret": optionalText,
 });
 

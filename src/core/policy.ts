@@ -1,13 +1,14 @@
 // policy: the poll tick's one decision. Given the ready set, the lock (every
 // open issue carrying the in-progress label) and the config, it says which
 // issues to dispatch now and, for every other one, the single reason why not.
-// Owns the order of the gates (DESIGN §6), the trust rule, the capacity
+// Owns the order of the gates (docs/design.md §6), the trust rule, the capacity
 // arithmetic, and which actors' roles are worth a lookup (rolesToResolve).
 // Never performs I/O, never reads a clock, never mutates its inputs, and its
 // answer does not depend on the order they arrive in.
 
 import type { Config } from "./config.js";
 import { comparePriority, formatRef, refKey, sameRepo } from "./refs.js";
+import { mostlyHidden } from "./prompt.js";
 import {
   ROLES,
   type Actor,
@@ -64,6 +65,8 @@ export type SkipReason =
   /** `actor` null: the timeline names nobody for the label. `role` null only then. */
   | { code: "untrusted-labeler"; actor: string | null; role: Role | "unknown" | null; bot: boolean; needs: Role }
   | { code: "edited-after-approval"; editor: string | null; editedAt: Instant; labeledAt: Instant | null }
+  /** Title and body are mostly text the rendered issue hides (see visible-text.ts). */
+  | { code: "mostly-hidden"; hiddenChars: number; visibleChars: number }
   | { code: "max-runs-reached"; runs: number; limit: number }
   /** Only the blockers still blocking (open or unreadable). */
   | { code: "blocked"; blockers: Blocker[] }
@@ -106,6 +109,7 @@ export const SKIP_CODES = [
   "repo-busy",
   "untrusted-labeler",
   "edited-after-approval",
+  "mostly-hidden",
   "max-runs-reached",
   "blocked",
   "outranked",
@@ -175,7 +179,7 @@ export function selectDispatches(input: PolicyInput): Selection {
  * yet (`checked` holds refKeys). The poll tick reads those, adds them to the
  * issues' blockers, marks them checked and calls selectDispatches again until
  * this is empty. Each round checks at least one more issue, so it ends, and
- * the reads grow with dispatches, not with the ready set (DESIGN §6).
+ * the reads grow with dispatches, not with the ready set (docs/design.md §6).
  */
 export function awaitingNativeBlockerCheck(selection: Selection, checked: ReadonlySet<string>): ReadyIssue[] {
   return selection.dispatch.map((d) => d.issue).filter((issue) => !checked.has(refKey(issue)));
@@ -349,11 +353,15 @@ function approvalGate(issue: ReadyIssue, config: PolicyConfig): SkipReason | nul
     };
   }
 
+  // What the maintainer approved is the rendered page; text mostly hidden from it was not approved.
+  const hidden = mostlyHidden(issue.title, issue.body);
+  if (hidden !== null) return { code: "mostly-hidden", ...hidden };
+
   if (issue.previousAttempts >= limits.maxRunsPerIssue) {
     return { code: "max-runs-reached", runs: issue.previousAttempts, limit: limits.maxRunsPerIssue };
   }
 
-  // Only a closed blocker is resolved; one that could not be read counts as open (DESIGN §13.3).
+  // Only a closed blocker is resolved; one that could not be read counts as open (docs/design.md §13.3).
   const blocking = uniqueBy(
     issue.blockers.filter((b) => b.state !== "closed"),
     (b) => refKey(b.ref),
@@ -437,6 +445,8 @@ export function describeSkip(reason: SkipReason, relativeTo?: RepoSlug): string 
       const labeledAt = reason.labeledAt ?? "time unknown";
       return `edited by ${editor} at ${reason.editedAt}, after the ready label (${labeledAt}); a trusted person must re-apply it`;
     }
+    case "mostly-hidden":
+      return `mostly hidden: ${reason.hiddenChars} characters the rendered issue does not show (HTML comments, invisible characters) against ${reason.visibleChars} visible; make the text visible and re-apply the label`;
     case "max-runs-reached":
       return `already had ${reason.runs} runs (max-runs-per-issue ${reason.limit})`;
     case "blocked":

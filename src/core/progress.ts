@@ -61,6 +61,11 @@ export function renderProgress(view: ProgressView): string {
     item(commit !== null, commit === null ? "Pushed" : `Pushed ${commit}${pullRequestSuffix(view)}`),
     ...ciItem(view, buildGreen),
   ];
+  // Said before the checklist, so a maintainer sees the issue carried text the page does not show.
+  const hidden = record.hiddenPassages ?? 0;
+  if (hidden > 0) {
+    lines.splice(4, 0, `${hidden} hidden ${hidden === 1 ? "passage" : "passages"} removed from the issue text.`, "");
+  }
   if (view.deployStage) lines.push(item(allGreen, "Deployed"));
   lines.push(item(record.phase === "closed", "Done"));
   const stop = describeStop(record.stop ?? null);

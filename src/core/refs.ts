@@ -327,7 +327,7 @@ const PRIORITY_LEVEL = /^p([0-4])$/i;
 /**
  * The issue's priority from `priority:N` (or `priority: N`) and `P0`..`P4`
  * labels, any case; the lowest number wins. Null when no label gives one:
- * "no priority" is not priority 0 (DESIGN §13.2).
+ * "no priority" is not priority 0 (docs/design.md §13.2).
  */
 export function priorityOf(labels: readonly string[]): number | null {
   let best: number | null = null;

@@ -96,6 +96,8 @@ export const RunRecordSchema = z.strictObject({
   reason: z.string().max(RECORD_LIMITS.reason).nullable(),
   /** The terminal notification: owed until `delivered`, retried every tick until then. */
   doorbell: z.strictObject({ kind: z.enum(DOORBELL_KINDS), delivered: z.boolean() }).nullable(),
+  /** Hidden passages removed from the issue text before the agent got it; absent in older records. */
+  hiddenPassages: z.int().min(0).max(1_000_000).optional(),
   /**
    * Stopping the agent the loop let go of (core/stop.ts). Optional: records written before stops
    * existed read as "no stop". Owed and requested stops are retried every tick until confirmed.
@@ -141,6 +143,7 @@ export interface ClaimInput {
   claimedAt: Instant;
   leaseMinutes: number;
   issueSha256: string;
+  hiddenPassages?: number;
 }
 
 /** A fresh run's record at the moment of its claim: nothing dispatched, pushed or rung yet. */
@@ -167,6 +170,7 @@ export function claimRecord(claim: ClaimInput): RunRecord {
     lastAction: null,
     reason: null,
     doorbell: null,
+    ...(claim.hiddenPassages === undefined ? {} : { hiddenPassages: claim.hiddenPassages }),
   };
 }
 

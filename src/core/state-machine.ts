@@ -1,4 +1,4 @@
-// State machine (DESIGN §5): one in-flight run's facts in, the one action the
+// State machine (docs/design.md §5): one in-flight run's facts in, the one action the
 // watch tick should take out, plus the record bookkeeping that action implies.
 // Pure and total: every phase and agent state has an answer, first match wins
 // in the design's table order. Performs nothing; the tick does the I/O.
@@ -14,7 +14,7 @@
 //   pushed" for the table: the agent rows (needs-input, stopped, stalled, lost)
 //   apply to the fix turn until a new commit appears (or a re-run turns that
 //   commit green).
-// - Already red on the parent (DESIGN §7) is checked first among the red rows:
+// - Already red on the parent (docs/design.md §7) is checked first among the red rows:
 //   it freezes, with that reason, before any fix-forward turn is spent.
 // - CI stuck `pending` (or a configured deploy/rollout stage reporting nothing)
 //   for ci-timeout after the push escalates as escalate-no-ci, whatever the

@@ -3,7 +3,9 @@
 // reports a normalised status and a link; it never decides what to do next
 // (core/state-machine.ts does) and never touches GitHub issues.
 
+import { PROMPT_MAX_CHARS } from "../core/prompt.js";
 import type { AgentStatus, ExecutorKind, RepoSlug } from "../core/types.js";
+import { githubStatus } from "../github/errors.js";
 
 export interface DispatchRequest {
   repo: RepoSlug;
@@ -86,6 +88,20 @@ export class ExecutorError extends Error {
  */
 export function mayHaveStarted(error: unknown): boolean {
   if (error instanceof ExecutorError) return !error.rejected;
-  const status = (error as { status?: unknown } | null)?.status;
-  return !(typeof status === "number" && status >= 400 && status < 500);
+  const status = githubStatus(error);
+  return !(status !== null && status >= 400 && status < 500);
+}
+
+/**
+ * One prompt cap for every executor. The prompts are built within it
+ * (core/prompt.ts cuts only the issue text); a longer one is refused whole,
+ * never cut here, which would drop the fence's end and the closing rules.
+ */
+export function checkPromptSize(prompt: string): void {
+  if (prompt.length > PROMPT_MAX_CHARS) {
+    throw new ExecutorError(
+      `prompt of ${prompt.length} characters is over the ${PROMPT_MAX_CHARS}-character cap`,
+      true,
+    );
+  }
 }

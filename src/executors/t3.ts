@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { T3Settings } from "../core/config.js";
 import type { AgentState, AgentStatus, RepoSlug } from "../core/types.js";
 import {
+  checkPromptSize,
   ExecutorError,
   type DispatchRequest,
   type DispatchResult,
@@ -85,6 +86,7 @@ export class T3Executor implements Executor {
   constructor(private readonly options: T3ExecutorOptions) {}
 
   async dispatch(req: DispatchRequest): Promise<DispatchResult> {
+    checkPromptSize(req.prompt);
     const projectId = projectIdFor(req.repo);
     const threadId = threadIdFor(req.runId);
     const settings = this.options.settings;
@@ -112,6 +114,7 @@ export class T3Executor implements Executor {
   }
 
   async followUp(req: FollowUpRequest): Promise<DispatchResult> {
+    checkPromptSize(req.prompt);
     await this.startTurn(req.runId, req.threadId, req.turn, req.prompt);
     this.startedThreads.add(req.threadId);
     return { threadId: req.threadId, link: this.link(req.threadId, req.repo) };

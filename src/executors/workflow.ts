@@ -8,7 +8,9 @@
 import type { WorkflowSettings } from "../core/config.js";
 import type { AgentState, AgentStatus, RepoSlug } from "../core/types.js";
 import { NO_RETRY, type GitHubClient } from "../github/client.js";
+import { githubStatus } from "../github/errors.js";
 import {
+  checkPromptSize,
   ExecutorError,
   type DispatchRequest,
   type DispatchResult,
@@ -16,9 +18,6 @@ import {
   type FollowUpRequest,
   type StopRequest,
 } from "./executor.js";
-
-/** workflow_dispatch inputs share a 65,535-character budget; leave room for the others. */
-const PROMPT_BUDGET = 60_000;
 
 interface WorkflowRunJson {
   id: number;
@@ -95,6 +94,7 @@ export class WorkflowExecutor implements Executor {
     turn: number,
   ): Promise<DispatchResult> {
     const { repo, issue, runId, prompt } = req;
+    checkPromptSize(prompt);
     const [owner = "", name = ""] = repo.split("/");
     // The tick's batched read gives the default branch; only an empty repository has none.
     const ref = this.settings.ref ?? req.defaultBranch ?? null;
@@ -114,10 +114,7 @@ export class WorkflowExecutor implements Executor {
         inputs: {
           issue: String(issue),
           "run-id": runKey(runId, turn),
-          prompt:
-            prompt.length > PROMPT_BUDGET
-              ? `${prompt.slice(0, PROMPT_BUDGET)}\n\n[prompt cut to fit workflow inputs]`
-              : prompt,
+          prompt,
         },
         return_run_details: true,
         ...NO_RETRY,
@@ -144,7 +141,7 @@ export class WorkflowExecutor implements Executor {
     try {
       return (await this.client.octokit.rest.actions.getWorkflowRun({ owner, repo: name, run_id: id })).data;
     } catch (error) {
-      if ((error as { status?: number }).status === 404) return null;
+      if (githubStatus(error) === 404) return null;
       throw error;
     }
   }
@@ -163,7 +160,7 @@ export class WorkflowExecutor implements Executor {
       });
       runs = data.workflow_runs;
     } catch (error) {
-      if ((error as { status?: number }).status === 404) return null;
+      if (githubStatus(error) === 404) return null;
       throw error;
     }
     const key = turn === null ? runId : runKey(runId, turn);

@@ -1,15 +1,22 @@
-// The GitHub client: Octokit from @actions/github with the throttling and
-// retry plugins, and a request accountant that counts every HTTP attempt.
+// The GitHub client: @octokit/core with the REST methods, pagination,
+// throttling and retry plugins (not @actions/github, which bundles a second
+// HTTP stack the action never uses), and a request accountant that counts
+// every HTTP attempt.
 // Owns retry and pacing policy: reads are retried on 5xx and resets; writes
 // are retried only when repeating them cannot duplicate anything.
 // Must never log the token, and never retry a non-idempotent write.
 
-import { getOctokit } from "@actions/github";
+import { Octokit as OctokitCore } from "@octokit/core";
+import { paginateRest } from "@octokit/plugin-paginate-rest";
+import { restEndpointMethods } from "@octokit/plugin-rest-endpoint-methods";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck/light.js";
+import { RequestError } from "./errors.js";
 
-export type Octokit = ReturnType<typeof getOctokit>;
+// What @actions/github's getOctokit built, minus its proxy-aware HTTP client: Octokit's own fetch.
+const LoopOctokit = OctokitCore.plugin(restEndpointMethods, paginateRest, throttling, retry);
+export type Octokit = InstanceType<typeof LoopOctokit>;
 
 export interface RequestCounts {
   /** HTTP attempts to REST routes, retries included. */
@@ -104,35 +111,30 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const unpaced = () => new Bottleneck.Group({ maxConcurrent: 10, minTime: 0 });
   const pacing = options.pacing === "none" ? { write: unpaced(), notifications: unpaced() } : {};
 
-  const octokit = getOctokit(
-    options.token,
-    {
-      baseUrl: options.apiUrl,
-      // No `retries` here: a default `request.retries` makes plugin-retry repeat every failure,
-      // 404s and 422s included; the retry plugin's own `retries` covers only retryable ones.
-      request: { fetch: countingFetch },
-      log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log(m), error: (m: string) => log(m) },
-      retry: { retryAfterBaseValue: unit, retries: maxRetries },
-      throttle: {
-        ...pacing,
-        retryAfterBaseValue: unit,
-        onRateLimit: (retryAfter, request, _octokit, retryCount) => {
-          log(
-            `rate limit reached on ${request.method} ${request.url}; waiting ${retryAfter}s (retry ${retryCount + 1})`,
-          );
-          return retryCount < maxRetries;
-        },
-        onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
-          log(
-            `secondary rate limit on ${request.method} ${request.url}; waiting ${retryAfter}s (retry ${retryCount + 1})`,
-          );
-          return retryCount < maxRetries;
-        },
+  const octokit = new LoopOctokit({
+    auth: options.token,
+    userAgent: "afk-loop",
+    baseUrl: options.apiUrl,
+    // No `retries` here: a default `request.retries` makes plugin-retry repeat every failure,
+    // 404s and 422s included; the retry plugin's own `retries` covers only retryable ones.
+    request: { fetch: countingFetch },
+    log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log(m), error: (m: string) => log(m) },
+    retry: { retryAfterBaseValue: unit, retries: maxRetries },
+    throttle: {
+      ...pacing,
+      retryAfterBaseValue: unit,
+      onRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        log(`rate limit reached on ${request.method} ${request.url}; waiting ${retryAfter}s (retry ${retryCount + 1})`);
+        return retryCount < maxRetries;
+      },
+      onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        log(
+          `secondary rate limit on ${request.method} ${request.url}; waiting ${retryAfter}s (retry ${retryCount + 1})`,
+        );
+        return retryCount < maxRetries;
       },
     },
-    throttling,
-    retry,
-  );
+  });
 
   // Registered after the plugins, so it sees each request once, outside their retries.
   octokit.hook.before("request", () => {
@@ -143,9 +145,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     const status: number = response.status;
     if (status < 300 || status >= 400) return;
     const to = response.headers.location ?? "elsewhere";
-    throw Object.assign(
-      new Error(`GitHub answered ${status} to ${request.method} ${request.url}: moved to ${to}; nothing was written`),
-      { status },
+    throw new RequestError(
+      `GitHub answered ${status} to ${request.method} ${request.url}: moved to ${to}; nothing was written`,
+      status,
+      { request, response },
     );
   });
 

@@ -39,6 +39,18 @@ export interface DoorbellSink {
   ring(doorbell: Doorbell): Promise<void>;
 }
 
+/** A sink that did not take a ring: which sink, and the HTTP status it answered (null: no answer). */
+export class DoorbellError extends Error {
+  constructor(
+    readonly sink: DoorbellSink["name"],
+    readonly status: number | null,
+    reason: string,
+  ) {
+    super(`${sink}: ${reason}`);
+    this.name = "DoorbellError";
+  }
+}
+
 export interface RingResult {
   sent: DoorbellSink["name"][];
   failed: { sink: DoorbellSink["name"]; error: string }[];
@@ -71,14 +83,14 @@ export async function ringAll(sinks: readonly DoorbellSink[], doorbell: Doorbell
       await sink.ring(doorbell);
       result.sent.push(sink.name);
     } catch (error) {
-      result.failed.push({ sink: sink.name, error: error instanceof Error ? error.message : "failed" });
+      result.failed.push({ sink: sink.name, error: error instanceof DoorbellError ? error.message : "failed" });
     }
   }
   return result;
 }
 
 async function post(
-  sink: string,
+  sink: DoorbellSink["name"],
   url: string,
   body: string,
   headers: Record<string, string>,
@@ -100,21 +112,31 @@ async function post(
     // The URL itself may be the secret (Slack's is): name the sink, never the address.
     const reason =
       error instanceof Error && error.name === "TimeoutError" ? `timed out after ${timeoutMs} ms` : "unreachable";
-    // eslint-disable-next-line preserve-caught-error -- the cause would carry the secret URL into logs
-    throw new Error(`${sink}: ${reason}`);
+    // No cause attached: it would carry the secret URL into logs.
+    throw new DoorbellError(sink, null, reason);
   }
-  if (status < 200 || status >= 300) throw new Error(`${sink}: answered HTTP ${status}`);
+  if (status < 200 || status >= 300) throw new DoorbellError(sink, status, `answered HTTP ${status}`);
 }
 
 function slackSink(url: string, timeoutMs: number): DoorbellSink {
   return {
     name: "slack",
     ring: (d) => {
-      const links = [`<${d.issueUrl}|${d.repo}#${d.issue}>`, ...(d.runLink ? [`<${d.runLink}|agent run>`] : [])];
-      const text = `${headline(d)}\n${d.reason}\n${links.join(" · ")}`;
+      const link = (url: string, label: string) => `<${slackEscape(url)}|${slackEscape(label)}>`;
+      const links = [link(d.issueUrl, `${d.repo}#${d.issue}`), ...(d.runLink ? [link(d.runLink, "agent run")] : [])];
+      const text = `${slackEscape(headline(d))}\n${slackEscape(d.reason)}\n${links.join(" · ")}`;
       return post("slack", url, JSON.stringify({ text }), { "content-type": "application/json" }, timeoutMs);
     },
   };
+}
+
+/**
+ * Slack reads `&`, `<` and `>` as control characters (`<!channel>` pings a
+ * channel, `<url|text>` links): outside text gets them as entities, as Slack's
+ * formatting reference asks, so an issue title can never ping or link.
+ */
+function slackEscape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 const NTFY_PRIORITY: Record<DoorbellKind, string> = { done: "default", "needs-human": "high", frozen: "high" };

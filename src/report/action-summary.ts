@@ -1,9 +1,8 @@
-// Writes the job summary through @actions/core. Outside a runner (tests,
-// local runs) there is no summary file, and nothing is written.
+// Writes the job summary (the runner's GITHUB_STEP_SUMMARY file). Outside a
+// runner (tests, local runs) there is no summary file, and nothing is written.
 
-import * as core from "@actions/core";
+import { appendSummary } from "../workflow-commands.js";
 
 export async function writeSummary(markdown: string): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await core.summary.addRaw(markdown).write();
+  await appendSummary(markdown);
 }

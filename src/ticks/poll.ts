@@ -17,7 +17,7 @@ import {
   type Dispatch,
   type SkipCode,
 } from "../core/policy.js";
-import { implementerPrompt, issueTextForHash, type TrustedComment } from "../core/prompt.js";
+import { implementerPrompt, vetIssueText, type TrustedComment } from "../core/prompt.js";
 import { parseBlockedBy, refKey } from "../core/refs.js";
 import { claimRecord, decodeRunRecord, runIdFor, type RunRecord } from "../core/run-record.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
@@ -253,6 +253,7 @@ async function startRun(
 
   const now = ctx.now();
   const target = { repo: issue.repo, number: issue.number, url: issue.url, comment: state.comment };
+  const vetted = vetIssueText(issue.title, issue.body, comments);
   let record: RunRecord = claimRecord({
     repo: issue.repo,
     issue: issue.number,
@@ -260,7 +261,8 @@ async function startRun(
     executor: config.executor.kind,
     claimedAt: now.toISOString(),
     leaseMinutes: config.limits.leaseMinutes,
-    issueSha256: ctx.sha256(issueTextForHash(issue.title, issue.body, comments)),
+    issueSha256: ctx.sha256(vetted.text),
+    hiddenPassages: vetted.hiddenPassages,
   });
   const seen = { agentLink: null, pushed: null, ci: null };
 

@@ -1,4 +1,4 @@
-// The T3 emulator over real HTTP, row by row against DESIGN §8: auth, the
+// The T3 emulator over real HTTP, row by row against docs/design.md §8: auth, the
 // field-by-field schema (400, empty body), business rules (500), commandId
 // replay, the snapshot read model, and the test knobs (faults, latency, log).
 

@@ -1,5 +1,5 @@
 // The shipped worlds driven by the real watch and poll ticks over HTTP: the
-// demo shows every path of DESIGN §5, every skip reason of §6 and every
+// demo shows every path of docs/design.md §5, every skip reason of §6 and every
 // doorbell kind; the hostile world dispatches only what a trusted person
 // approved, and its traps break nothing.
 

@@ -1,4 +1,4 @@
-// The shipped worlds: the demo sets up every skip reason of DESIGN §6 (checked
+// The shipped worlds: the demo sets up every skip reason of docs/design.md §6 (checked
 // against the real policy) and every path of §5; the hostile world holds each
 // trap it promises; the fleet generator scales.
 

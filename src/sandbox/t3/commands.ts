@@ -1,4 +1,4 @@
-// The T3 orchestration commands the emulator accepts over HTTP (DESIGN §8):
+// The T3 orchestration commands the emulator accepts over HTTP (docs/design.md §8):
 // `project.create`, `thread.create`, `thread.turn.start`, `thread.turn.interrupt`
 // and `thread.session.stop`, one bare object
 // discriminated by `type`. Owns the wire schema only; business rules (ids that

@@ -1,4 +1,4 @@
-// The T3 Code orchestration API emulator (DESIGN §8) on node:http, bound to
+// The T3 Code orchestration API emulator (docs/design.md §8) on node:http, bound to
 // 127.0.0.1 on a free port: bearer tokens with scopes (401/403 with a JSON
 // `code`), `POST /api/orchestration/dispatch` (400 with an empty body on any
 // schema failure, 500 on a business-rule failure, `{sequence}` on success or
