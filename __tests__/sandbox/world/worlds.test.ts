@@ -87,7 +87,10 @@ describe("demo world", () => {
 
   it("dispatches some issues and skips others for every reason a live switch allows", () => {
     const reachable = SKIP_CODES.filter(
-      (code) => !["kill-switch", "draining", "not-allowlisted", "duplicate", "already-running"].includes(code),
+      (code) =>
+        !["kill-switch", "emergency-stop", "draining", "not-allowlisted", "duplicate", "already-running"].includes(
+          code,
+        ),
     );
     const seen = new Set(selection.skipped.map((s) => s.reason.code));
     expect([...reachable].filter((code) => !seen.has(code))).toEqual([]);
