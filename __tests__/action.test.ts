@@ -65,7 +65,17 @@ describe("the composite steps", () => {
   });
 
   it("outputs come from the steps that produce them", () => {
-    expect(Object.keys(action.outputs).sort()).toEqual(["armed", "closed", "dispatched", "escalated"]);
+    expect(Object.keys(action.outputs).sort()).toEqual([
+      "armed",
+      "closed",
+      "dispatched",
+      "escalated",
+      "in-flight",
+      "needs-human",
+    ]);
+    // Both steps set them; the poll step's (the whole run's) wins when it ran.
+    expect(action.outputs["in-flight"]?.value).toContain("steps.poll.outputs.in-flight ||");
+    expect(action.outputs["needs-human"]?.value).toContain("steps.poll.outputs.needs-human ||");
     expect(action.outputs.dispatched?.value).toContain("steps.poll.outputs.dispatched");
     expect(action.outputs.closed?.value).toContain("steps.watch.outputs.closed");
   });

@@ -82,7 +82,8 @@ describe("CI red, fix-forward budget spent", () => {
       }),
     );
     const actions: string[] = [];
-    for (;;) {
+    // Bounded: a loop that never stopped fixing forward fails the assertion below, not the timeout.
+    for (let i = 0; i < 6; i++) {
       const run = await firstAction(loop);
       actions.push(run.action);
       if (run.action !== "fix-forward") break;

@@ -12,8 +12,8 @@ const READY_PAGE = 30;
 const LOCK_PAGE = 20;
 const LABELS_PER_ISSUE = 20;
 const LABEL_EVENTS_PER_ISSUE = 10;
-const COMMENTS_PER_READY_ISSUE = 20;
-const COMMENTS_PER_RUN_ISSUE = 30;
+export const COMMENTS_PER_READY_ISSUE = 20;
+export const COMMENTS_PER_RUN_ISSUE = 30;
 const REFERENCES_PER_RUN_ISSUE = 20;
 /** Finished runs still owing a doorbell, per repo per tick; the rest wait for the next tick. */
 const OWED_PAGE = 10;

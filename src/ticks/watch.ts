@@ -23,7 +23,16 @@ import {
   stopOnLetGo,
   stopPending,
 } from "../core/stop.js";
-import type { AgentState, AgentStatus, CiState, CiVerdict, DoorbellKind } from "../core/types.js";
+import type {
+  AgentState,
+  AgentStatus,
+  CiStage,
+  CiState,
+  CiVerdict,
+  DoorbellKind,
+  Instant,
+  RunPhase,
+} from "../core/types.js";
 import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
 import { isTrusted } from "../core/policy.js";
 import { RoleLookup } from "../github/lookups.js";
@@ -50,8 +59,29 @@ export interface WatchedRun {
   /** `escalate-taken-over`: a trusted person's human label; `escalate-emergency-stop`: kill switch `stop`. */
   action: ActionKind | "escalate-bad-record" | "escalate-taken-over" | "escalate-emergency-stop" | "ignored";
   reason: string;
+  /** The record's phase after this tick's action; null when there is no readable record. */
+  phase: RunPhase | null;
+  /** When the run was dispatched (or claimed, before a dispatch), for its age in the report. */
+  since: Instant | null;
+  /** Fix-forward turns sent so far, after this tick's action. */
+  fixForwards: number | null;
+  /** The CI stage that decided the verdict (build, deploy, rollout), when something was pushed. */
+  ciStage: CiStage | null;
   /** The doorbell rung this tick, if any. */
   doorbell: (RingResult & { kind: DoorbellKind }) | null;
+}
+
+/** An open issue the loop handed to a human (human label and a loop record), still waiting for one. */
+export interface HandedIssue {
+  repo: string;
+  number: number;
+  title: string;
+  url: string;
+  reason: string;
+  /** When the loop handed it over, when the record says. */
+  since: Instant | null;
+  agentLink: string | null;
+  sha: string | null;
 }
 
 export interface WatchReport {
@@ -59,6 +89,8 @@ export interface WatchReport {
   identity: string | null;
   repos: { repo: string; error: string | null }[];
   runs: WatchedRun[];
+  /** Every open issue in the served repos the loop handed to a human: the report's "Needs you". */
+  handed: HandedIssue[];
   failures: IssueFailure[];
   note: string | null;
 }
@@ -87,7 +119,15 @@ interface Delivered {
 
 export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   const { config } = ctx;
-  const report: WatchReport = { tick: "watch", identity: null, repos: [], runs: [], failures: [], note: null };
+  const report: WatchReport = {
+    tick: "watch",
+    identity: null,
+    repos: [],
+    runs: [],
+    handed: [],
+    failures: [],
+    note: null,
+  };
   const repos = shardRepos(config.allowlist, config.shard);
   if (repos.length === 0) {
     report.note = "the allowlist is empty: nothing to watch";
@@ -385,6 +425,10 @@ async function advance(
     reason: [action.reason, describeStop(next.stop ?? null), run.takeoverIgnored]
       .filter((part) => part !== null)
       .join("; "),
+    phase: next.phase,
+    since: record.dispatchedAt ?? record.claimedAt,
+    fixForwards: next.fixForwards,
+    ciStage: verdict?.stage ?? null,
     doorbell: rung,
   };
 }
@@ -544,6 +588,10 @@ function ignored(issue: RunIssueFacts, reason: string): WatchedRun {
     failing: null,
     action: "ignored",
     reason,
+    phase: null,
+    since: null,
+    fixForwards: null,
+    ciStage: null,
     doorbell: null,
   };
 }
