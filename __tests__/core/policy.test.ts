@@ -524,9 +524,10 @@ function failing(...codes: SkipCode[]): SkipReason | "dispatched" {
 }
 
 describe("gate order", () => {
-  it("is switch, drain, allowlist, duplicate, running, handed back, trust, content, runs, blockers, then capacity", () => {
+  it("is switch, emergency stop, drain, allowlist, duplicate, running, handed back, trust, content, runs, blockers, then capacity", () => {
     expect(SKIP_CODES).toEqual([
       "kill-switch",
+      "emergency-stop",
       "draining",
       "not-allowlisted",
       "duplicate",
