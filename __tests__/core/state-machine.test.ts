@@ -19,6 +19,8 @@ import { encodeRunRecord, RECORD_LIMITS, RunRecordSchema, type RunRecord } from 
 import {
   ACTION_KINDS,
   applyAction,
+  DISPATCH_REFUSAL_LIMIT,
+  refusedDispatch,
   doorbellFor,
   markDoorbellDelivered,
   nextAction,
@@ -819,5 +821,37 @@ describe("total: every state gets an action, and its bookkeeping is a valid reco
     );
     expect(seen.owed).toBeGreaterThan(20);
     expect(seen.settled).toBeGreaterThan(20);
+  });
+});
+
+describe("a refused dispatch", () => {
+  const claim = () => aRunRecord({ phase: "claimed", threadId: null, dispatchedAt: null, turnStartedAt: null });
+  const now = runMinute(1);
+
+  it("gives the claim back and counts the refusal while below the limit", () => {
+    const next = refusedDispatch(claim(), "T3 said no (400)", now);
+    expect(next).toMatchObject({ phase: "released", lastAction: "release", refusals: 1, doorbell: null });
+    expect(next.reason).toMatch(/refused the dispatch 1 time of 3\): T3 said no \(400\)/);
+  });
+
+  it("counts on from the refusals an earlier tick recorded for the attempt", () => {
+    expect(refusedDispatch({ ...claim(), refusals: 1 }, "no", now)).toMatchObject({ phase: "released", refusals: 2 });
+  });
+
+  it(`at ${DISPATCH_REFUSAL_LIMIT} refusals hands the issue to a human with the executor's message, doorbell owed`, () => {
+    const next = refusedDispatch({ ...claim(), refusals: DISPATCH_REFUSAL_LIMIT - 1 }, "project archived", now);
+    expect(next).toMatchObject({
+      phase: "escalated",
+      lastAction: "escalate-prepush",
+      refusals: DISPATCH_REFUSAL_LIMIT,
+      doorbell: { kind: "needs-human", delivered: false },
+    });
+    expect(next.reason).toMatch(/handed to a human: project archived$/);
+  });
+
+  it("a record without the field (written before it existed) reads as no refusals", () => {
+    const { refusals: _none, ...old } = claim();
+    expect(RunRecordSchema.safeParse(old).success).toBe(true);
+    expect(refusedDispatch(old, "no", now).refusals).toBe(1);
   });
 });

@@ -416,7 +416,9 @@ describe("closed issues that still carry the lock", () => {
   it("closed by the agent's own closing keyword at the push: the run still waits for CI, then is done", async () => {
     const loop = await startLoop(
       tickWorld({
-        issues: [inFlightIssue(1, { agent: [{ act: "push", commitMessage: "Fix it\n\nFixes #{number}" }] })],
+        issues: [
+          inFlightIssue(1, { agent: [{ act: "push", commitMessage: "Fix it\n\nFixes #{number}\nAFK-Run: {runId}" }] }),
+        ],
       }),
     );
     const report = await watchUntilAction(loop, 1);

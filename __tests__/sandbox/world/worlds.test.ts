@@ -47,8 +47,19 @@ function readySet(world: World): { ready: ReadyIssue[]; inFlight: { repo: string
         labels: issue.labels,
         readyLabeledBy: actor(repo.fullName, labeled?.actor ?? null),
         readyLabeledAt: labeled?.createdAt ?? null,
-        lastEditedAt: issue.lastEditedAt,
-        lastEditedBy: actor(repo.fullName, issue.editor),
+        edits: [
+          ...issue.contentEdits.map((e) => ({
+            what: "body" as const,
+            at: e.editedAt,
+            by: actor(repo.fullName, e.editor),
+          })),
+          ...issue.events.flatMap((e) =>
+            e.event === "renamed"
+              ? [{ what: "title" as const, at: e.createdAt, by: actor(repo.fullName, e.actor) }]
+              : [],
+          ),
+        ],
+        editHistoryComplete: true,
         blockers,
         previousAttempts: record?.attempt ?? 0,
         comments: [],
@@ -86,11 +97,18 @@ describe("demo world", () => {
   });
 
   it("dispatches some issues and skips others for every reason a live switch allows", () => {
+    // edit-history-unread needs an issue edited over 20 times: __tests__/hostile/edit-laundering.test.ts has one.
     const reachable = SKIP_CODES.filter(
       (code) =>
-        !["kill-switch", "emergency-stop", "draining", "not-allowlisted", "duplicate", "already-running"].includes(
-          code,
-        ),
+        ![
+          "kill-switch",
+          "emergency-stop",
+          "draining",
+          "not-allowlisted",
+          "duplicate",
+          "already-running",
+          "edit-history-unread",
+        ].includes(code),
     );
     const seen = new Set(selection.skipped.map((s) => s.reason.code));
     expect([...reachable].filter((code) => !seen.has(code))).toEqual([]);
