@@ -41,6 +41,7 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
     repos: shardRepos(config.allowlist, config.shard),
     requests: ctx.github.counts,
     executorRequests: ctx.executorRequests(),
+    recordKey: config.recordKey !== null,
   };
   core.info(renderTerminal(meta, watch, poll));
   await writeSummary(renderMarkdown(meta, watch, poll));

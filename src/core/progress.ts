@@ -5,7 +5,7 @@
 // outside text (check names, reasons, agent details, URLs) break the markdown,
 // ping anyone, or forge a marker.
 
-import { encodeRunRecord, type RunRecord } from "./run-record.js";
+import { encodeRunRecord, type RecordSeal, type RunRecord } from "./run-record.js";
 import type { CiVerdict, FailingCheck, IssueRef } from "./types.js";
 
 /** GitHub rejects comments over 65,536 characters; stay far below it. */
@@ -31,6 +31,8 @@ export interface ProgressView {
   /** Show the "deployed" step (a deploy or rollout stage is configured). */
   deployStage: boolean;
   maxFixForwards: number;
+  /** Seals the record marker when record-key is set. */
+  seal?: RecordSeal | null;
 }
 
 export function renderProgress(view: ProgressView): string {
@@ -71,7 +73,7 @@ export function renderProgress(view: ProgressView): string {
     "",
     `Fix-forwards: ${record.fixForwards} of ${view.maxFixForwards}. Run ${code(record.runId)}, claimed at ${record.claimedAt}.`,
     "",
-    encodeRunRecord(record),
+    encodeRunRecord(record, view.seal ?? null),
   );
   return lines.join("\n");
 }

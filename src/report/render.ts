@@ -17,7 +17,12 @@ export interface ReportMeta {
   requests: RequestCounts | null;
   /** Requests made to the executor (T3), when it counts them. */
   executorRequests: number | null;
+  /** Whether run records are sealed with record-key; absent where it does not apply (the CLI). */
+  recordKey?: boolean;
 }
+
+/** The login every workflow of a repository writes as with the default token. */
+const SHARED_IDENTITY = "github-actions[bot]";
 
 export interface TickOutputs {
   dispatched: string[];
@@ -85,6 +90,14 @@ export function renderMarkdown(meta: ReportMeta, watch: WatchReport | null, poll
       .join(", ")}${meta.repos.length > 30 ? ` and ${meta.repos.length - 30} more` : ""}.`,
     "",
   );
+  // Once per summary: with the shared identity and no key, any workflow of the repo can write a record.
+  const identity = watch?.identity ?? poll?.identity ?? null;
+  if (meta.recordKey === false && identity?.toLowerCase() === SHARED_IDENTITY) {
+    lines.push(
+      `⚠️ The loop writes as \`${SHARED_IDENTITY}\`, which every workflow of a repository shares, and \`record-key\` is not set: its run records are trusted by that login alone. Set \`record-key\` to seal them.`,
+      "",
+    );
+  }
   const repoErrors = [...(watch?.repos ?? []), ...(poll?.repos ?? [])].filter((r) => r.error !== null);
   const uniqueErrors = [...new Map(repoErrors.map((r) => [r.repo, r])).values()];
   if (uniqueErrors.length > 0) {

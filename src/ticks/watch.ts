@@ -146,7 +146,7 @@ async function assemble(
     report.runs.push(ignored(issue, `no run record from ${identity}${spoofed}`));
     return null;
   }
-  const decoded = decodeRunRecord(own.body);
+  const decoded = decodeRunRecord(own.body, ctx.recordSeal);
   const mismatch =
     decoded.ok &&
     (decoded.record.repo.toLowerCase() !== issue.repo.toLowerCase() || decoded.record.issue !== issue.number);
