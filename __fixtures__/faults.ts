@@ -447,6 +447,23 @@ function t3Rule(kind: T3FaultKind, index: number): T3FaultRule {
 }
 
 /**
+ * Watches a sandbox's GitHub requests: entry `i` of the returned array is the number of
+ * doorbell deliveries the receiver had accepted when GitHub request `i` arrived. A request
+ * whose count exceeds its predecessor's is the first one after a ring (the record write that
+ * marks the doorbell delivered). Answers nothing itself: every request passes on unchanged.
+ */
+export function ringsBeforeRequests(sandbox: Sandbox): number[] {
+  const rings: number[] = [];
+  const faults = sandbox.github.faults;
+  const take = faults.take.bind(faults);
+  faults.take = (target) => {
+    rings[target.index] = deliveriesOf(sandbox).length;
+    return take(target);
+  };
+  return rings;
+}
+
+/**
  * A programmable front for the GitHub emulator's fault rules: decides per
  * request (by index, method and path as they arrive) and remembers whether it
  * struck. Only the emulator's answers change; the loop's client is untouched.
@@ -465,6 +482,14 @@ function installSwitch(sandbox: Sandbox): GitHubSwitch {
 
 export interface FaultPoint {
   name: string;
+  /**
+   * The one known way a doorbell rings twice under one delivery id: the point fails the
+   * record write that follows a successful ring (or the process dies just before it), so
+   * the doorbell stays owed and the next tick rings it again (at-least-once delivery).
+   * Set from the fault-free baseline (`ringsBeforeRequests`); any other point that leaves a
+   * repeated ring fails the sweep.
+   */
+  ringsAgain?: boolean;
   /** Arms the fault before round 1. */
   arm(sandbox: Sandbox): ArmedFault;
 }
@@ -559,8 +584,10 @@ export interface PointResult {
   violations: string[];
   /** Issues that ended differently from the fault-free run (safe, but worth a look). */
   diverged: string[];
-  /** Doorbells rung again under the same delivery id (at-least-once delivery), and lock labels left on closed issues. */
+  /** Doorbells rung again under the same delivery id (at-least-once delivery; see `repeatedDoorbells`). */
   repeats: string[];
+  /** The point is the known case of a repeated ring (`FaultPoint.ringsAgain`). */
+  ringsAgain: boolean;
   rounds: RoundOutcome[];
 }
 
@@ -624,6 +651,7 @@ export async function runPoint(point: FaultPoint, faultedRounds = LIFECYCLE_ROUN
       violations,
       diverged,
       repeats: repeatedDoorbells(sandbox),
+      ringsAgain: point.ringsAgain === true,
       rounds,
     };
   } finally {
@@ -639,16 +667,26 @@ function disarm(sandbox: Sandbox): void {
   sandbox.t3.clearFaults();
 }
 
-/** The sweep's counters, printed at the end of each mode. */
+/**
+ * The sweep's counters, printed at the end of each mode and asserted by the sweep. Every point
+ * lands in exactly one of `tried` and `missed`; `failures`, `repeats` and `diverged` list tried
+ * points only (a point may be in several).
+ */
 export interface SweepTally {
+  /** Points whose fault struck (the request came and was failed, or the process died). */
   tried: number;
+  /** Tried points after which every invariant held. */
   held: number;
+  /** Tried points after which an invariant broke, with the broken promises. */
   failures: { point: string; violations: string[] }[];
-  /** Points after which a doorbell had rung twice under one delivery id, or a closed issue kept its lock label. */
-  repeats: { point: string; doorbells: string[] }[];
-  /** Points after which an issue ended otherwise than without faults (every invariant held). */
+  /**
+   * Tried points after which a doorbell had rung twice under one delivery id (harmless to a
+   * receiver that keeps ids); `known` says whether the point is marked `ringsAgain`.
+   */
+  repeats: { point: string; doorbells: string[]; known: boolean }[];
+  /** Tried points after which an issue ended otherwise than without faults, though every invariant held. */
   diverged: { point: string; issues: string[] }[];
-  /** Points whose request never came (the lifecycle took another path). */
+  /** Points whose fault never struck: the request never came, so the point tested nothing. */
   missed: number;
 }
 
@@ -664,7 +702,9 @@ export function tallyPoint(tally: SweepTally, result: PointResult): void {
   tally.tried++;
   if (result.violations.length === 0) tally.held++;
   else tally.failures.push({ point: result.point, violations: result.violations });
-  if (result.repeats.length > 0) tally.repeats.push({ point: result.point, doorbells: result.repeats });
+  if (result.repeats.length > 0) {
+    tally.repeats.push({ point: result.point, doorbells: result.repeats, known: result.ringsAgain });
+  }
   if (result.diverged.length > 0) tally.diverged.push({ point: result.point, issues: result.diverged });
 }
 

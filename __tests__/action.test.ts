@@ -27,6 +27,14 @@ describe("action.yml and the config schema", () => {
     expect(Object.keys(action.inputs)).toEqual(INPUT_NAMES);
   });
 
+  it("declare each input once: action.yml's raw input keys are INPUT_NAMES, one line each", () => {
+    // Read as text: a YAML reader that keeps the last of two equal keys would hide a duplicate.
+    const block = /^inputs:\n([\s\S]*?)^\S/m.exec(read("action.yml"))?.[1] ?? "";
+    const keys = [...block.matchAll(/^ {2}([A-Za-z0-9_-]+):/gm)].map((m) => m[1]);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys).toEqual(INPUT_NAMES);
+  });
+
   it.each(INPUT_NAMES)("input %s has the schema's default and a description", (name) => {
     const spec = action.inputs[name];
     expect(spec?.default).toBe(EXPRESSION_DEFAULTS[name] ?? INPUT_DEFAULTS[name]);
@@ -57,7 +65,17 @@ describe("the composite steps", () => {
   });
 
   it("outputs come from the steps that produce them", () => {
-    expect(Object.keys(action.outputs).sort()).toEqual(["armed", "closed", "dispatched", "escalated"]);
+    expect(Object.keys(action.outputs).sort()).toEqual([
+      "armed",
+      "closed",
+      "dispatched",
+      "escalated",
+      "in-flight",
+      "needs-human",
+    ]);
+    // Both steps set them; the poll step's (the whole run's) wins when it ran.
+    expect(action.outputs["in-flight"]?.value).toContain("steps.poll.outputs.in-flight ||");
+    expect(action.outputs["needs-human"]?.value).toContain("steps.poll.outputs.needs-human ||");
     expect(action.outputs.dispatched?.value).toContain("steps.poll.outputs.dispatched");
     expect(action.outputs.closed?.value).toContain("steps.watch.outputs.closed");
   });

@@ -3,9 +3,10 @@
 // every command has --help; `tick` reads inputs as the action does, including
 // INPUT_KILL_SWITCH; a world file's problems are listed in one pass; simulate
 // reports errors and skips and writes the job summary; demo takes --world.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 
@@ -114,6 +115,31 @@ describe("simulate and demo", () => {
     const markdown = readFileSync(summary, "utf8");
     expect(markdown).toMatch(/^#/m);
     expect(markdown).toContain("|");
+  });
+
+  it("docs/setup.md step 2: a copy of the demo world, dry run, with the job summary a real run writes", async () => {
+    const world = join(scratch, "my-world.yaml");
+    copyFileSync(fileURLToPath(new URL("../src/sandbox/worlds/demo.yaml", import.meta.url)), world);
+    const summary = join(scratch, "dry.md");
+    const { code, out } = await cli([
+      "simulate",
+      "--world",
+      world,
+      "--ticks",
+      "1",
+      "--set",
+      "dry-run=true",
+      "--summary",
+      summary,
+    ]);
+    expect(code).toBe(0);
+    const markdown = readFileSync(summary, "utf8");
+    expect(markdown).toContain("Dry run");
+    expect(markdown).toContain("would dispatch");
+    // Nothing was written: the loop made no write request to GitHub and rang no doorbell.
+    const state = JSON.parse(out) as { requests: { github: { writes: number } }; doorbells: unknown[] };
+    expect(state.requests.github.writes).toBe(0);
+    expect(state.doorbells).toEqual([]);
   });
 
   it("demo --world runs the named world", async () => {

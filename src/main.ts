@@ -6,6 +6,7 @@
 import { ConfigError, INPUT_NAMES, SECRET_INPUTS, TICKS, parseConfig, type Config } from "./core/config.js";
 // Not @actions/core: it loads an HTTP client at start-up, and a disarmed step should cost little more than node.
 import * as core from "./workflow-commands.js";
+import { headline } from "./report/headline.js";
 
 export async function run(tickArg: string | undefined): Promise<number> {
   const tick = TICKS.find((t) => t === tickArg);
@@ -38,7 +39,11 @@ export async function run(tickArg: string | undefined): Promise<number> {
     core.info(
       "Set the kill-switch input (vars.AFK_KILL_SWITCH) to `off` to arm it, or `drain` to finish in-flight runs.",
     );
-    await core.appendSummary(`### afk-loop ${tick}: disarmed\n\nKill switch on: no requests were made.\n`);
+    // One report per run: the last selected step writes it (the poll step, unless only watch runs).
+    if (tick === "poll" || !config.ticks.includes("poll")) {
+      const { emoji, text } = headline({ state: "disarmed", repos: 0, dryRun: config.dryRun });
+      await core.appendSummary(`## afk-loop\n\n${emoji} **${text}**\n`);
+    }
     return 0;
   }
   if (!config.ticks.includes(tick)) {

@@ -2,12 +2,19 @@
 // the job summary, the log and the step outputs. Loaded lazily by main.ts so
 // a disarmed step never loads the GitHub client. Owns the exit code rule:
 // any issue that failed fails the step, after every other issue was served.
+// Owns "one report per run" too: when a poll step follows, the watch step
+// hands its findings on (report/findings.ts) instead of writing a summary, and
+// the poll step writes the one report for both.
 
 // The runner commands main.ts uses too: the action bundles one implementation, not @actions/core.
 import * as core from "./workflow-commands.js";
 import { shardRepos, type Config, type Tick } from "./core/config.js";
+import type { RequestCounts } from "./github/client.js";
 import { writeSummary } from "./report/action-summary.js";
-import { outputsOf, renderMarkdown, renderTerminal } from "./report/render.js";
+import { githubStatus } from "./github/errors.js";
+import { addCounts, findingsPath, saveWatchFindings, takeWatchFindings } from "./report/findings.js";
+import { buildReport, type ReportMeta } from "./report/model.js";
+import { fleetOutputsOf, outputsOf, renderReport, toTerminal } from "./report/render.js";
 import { describeError } from "./ticks/context.js";
 import { pollTick, type PollReport } from "./ticks/poll.js";
 import { createTickContext } from "./ticks/setup.js";
@@ -19,44 +26,73 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
     ownWorkflowRunId: Number.isSafeInteger(runId) && runId > 0 ? runId : null,
     log: (line) => core.info(line),
   });
-  let reports: { watch: WatchReport | null; poll: PollReport | null };
+  const carrier = findingsPath(process.env);
+  // The poll step runs only if the watch step succeeded (composite steps stop at a failure).
+  const pollFollows = tick === "watch" && config.ticks.includes("poll") && carrier !== null;
+  const earlier = tick === "poll" && carrier !== null ? await takeWatchFindings(carrier.path, carrier.run) : null;
+
+  let watch: WatchReport | null = earlier?.report ?? null;
+  let poll: PollReport | null = null;
+  let stoppedBecause: string | null = null;
   try {
-    reports = {
-      watch: tick === "watch" ? await watchTick(ctx) : null,
-      poll: tick === "poll" ? await pollTick(ctx) : null,
-    };
+    if (tick === "watch") watch = await watchTick(ctx);
+    else poll = await pollTick(ctx);
   } catch (error) {
     // A failure no single issue owns (the batched reads, say): one clear line, not a stack dump.
-    const status = (error as { status?: unknown }).status;
-    const why = `${describeError(error)}${typeof status === "number" ? ` (HTTP ${status})` : ""}`;
-    core.setFailed(`afk-loop: the ${tick} tick stopped: ${why}`);
-    await writeSummary(`### afk-loop ${tick}: stopped\n\n${why.replace(/[<>&`]/g, (c) => `&#${c.charCodeAt(0)};`)}\n`);
-    return 1;
+    const status = githubStatus(error);
+    stoppedBecause = `the ${tick} tick stopped: ${describeError(error)}${status === null ? "" : ` (HTTP ${status})`}`;
+    core.setFailed(`afk-loop: ${stoppedBecause}`);
   }
-  const { watch, poll } = reports;
 
-  const meta = {
-    mode: config.killSwitch === "drain" ? ("drain" as const) : ("armed" as const),
+  const requests: RequestCounts | null = addCounts(earlier?.requests ?? null, ctx.github.counts);
+  const executorRequests = sumOrNull(earlier?.executorRequests ?? null, ctx.executorRequests());
+  const meta: ReportMeta = {
+    mode: stoppedBecause !== null ? "stopped" : config.killSwitch === "drain" ? "drain" : "armed",
+    stoppedBecause,
     dryRun: config.dryRun,
     repos: shardRepos(config.allowlist, config.shard),
-    requests: ctx.github.counts,
-    executorRequests: ctx.executorRequests(),
+    requests,
+    executorRequests,
+    now: ctx.now().toISOString(),
     recordKey: config.recordKey !== null,
   };
-  core.info(renderTerminal(meta, watch, poll));
-  await writeSummary(renderMarkdown(meta, watch, poll));
+  const model = buildReport(meta, watch, poll);
+  const options = { maxFixForwards: config.limits.fixForwardAttempts };
+  const failures = [...(tick === "watch" ? (watch?.failures ?? []) : []), ...(poll?.failures ?? [])];
+  const handsOn = pollFollows && stoppedBecause === null && failures.length === 0 && watch !== null;
+
+  const markdown = renderReport(model, options);
+  core.info(toTerminal(markdown));
+  if (handsOn && watch !== null) {
+    await saveWatchFindings(carrier.path, {
+      run: carrier.run,
+      report: watch,
+      requests: ctx.github.counts,
+      executorRequests: ctx.executorRequests(),
+    });
+  } else {
+    await writeSummary(markdown);
+  }
+
   const outputs = outputsOf(watch, poll);
   if (watch) {
     core.setOutput("closed", JSON.stringify(outputs.closed));
     core.setOutput("escalated", JSON.stringify(outputs.escalated));
   }
   if (poll) core.setOutput("dispatched", JSON.stringify(outputs.dispatched));
+  const fleet = fleetOutputsOf(model);
+  core.setOutput("in-flight", String(fleet.inFlight));
+  core.setOutput("needs-human", JSON.stringify(fleet.needsHuman));
 
-  const failures = [...(watch?.failures ?? []), ...(poll?.failures ?? [])];
+  if (stoppedBecause !== null) return 1;
   if (failures.length > 0) {
     // Every other issue was served; the step still fails so the failure is seen.
     core.setFailed(`afk-loop: ${failures.length} issue(s) failed this ${tick} tick; see the summary.`);
     return 1;
   }
   return 0;
+}
+
+function sumOrNull(a: number | null, b: number | null): number | null {
+  return a === null && b === null ? null : (a ?? 0) + (b ?? 0);
 }

@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { aCheckRun, aCommitStatus, aDeploymentStatus, ciRed, CI_GREEN, CI_PENDING } from "../../__fixtures__/core.js";
 import {
-  CHECK_RUN_CONCLUSIONS,
   failureSignature,
   foldCi,
   sameFailureOnParent,
@@ -36,23 +35,25 @@ describe("build stage: check runs", () => {
     });
   });
 
-  it.each<[CheckRunConclusion, "green" | "red"]>([
-    ["success", "green"],
-    ["neutral", "green"],
-    ["skipped", "green"],
-    ["failure", "red"],
-    ["cancelled", "red"],
-    ["timed_out", "red"],
-    ["action_required", "red"],
-    ["stale", "red"],
-    ["startup_failure", "red"],
-  ])("a completed run concluding %s folds %s", (conclusion, state) => {
-    expect(foldCi(build(aCheckRun({ conclusion }))).state).toBe(state);
-  });
+  // Typed by CheckRunConclusion, so a conclusion added to the vocabulary does not compile until it is here.
+  const FOLDS: Record<CheckRunConclusion, "green" | "red"> = {
+    success: "green",
+    neutral: "green",
+    skipped: "green",
+    failure: "red",
+    cancelled: "red",
+    timed_out: "red",
+    action_required: "red",
+    stale: "red",
+    startup_failure: "red",
+  };
 
-  it("every conclusion in the vocabulary has a rule above", () => {
-    expect(CHECK_RUN_CONCLUSIONS).toHaveLength(9);
-  });
+  it.each(Object.entries(FOLDS) as [CheckRunConclusion, "green" | "red"][])(
+    "a completed run concluding %s folds %s",
+    (conclusion, state) => {
+      expect(foldCi(build(aCheckRun({ conclusion }))).state).toBe(state);
+    },
+  );
 
   it.each(["queued", "in_progress", "waiting", "requested", "pending"] as const)(
     "a run that is %s is pending, never success",

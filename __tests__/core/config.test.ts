@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, INPUT_DEFAULTS, INPUT_NAMES, parseConfig, shardRepos } from "../../src/core/config.js";
+import { ConfigError, INPUT_DEFAULTS, parseConfig, shardRepos } from "../../src/core/config.js";
 
 /** The least an armed loop needs; tests override what they are about. */
 const ARMED = { "kill-switch": "off", "github-token": "ghs_x", "t3-url": "https://t3.local", "t3-token": "t3tok" };
@@ -219,13 +219,39 @@ describe("shards", () => {
     );
   });
 
-  it("adding a repo never moves another repo to a different shard", () => {
-    const before = shardRepos(["a/x", "b/y", "c/z"], { index: 1, count: 3 });
-    const after = shardRepos(["a/x", "b/y", "c/z", "d/w"], { index: 1, count: 3 });
-    expect(after.filter((r) => r !== "d/w")).toEqual(before);
-  });
-});
+  /** Each repo's shard number (1-based) under `count` shards. */
+  const shardOf = (repos: readonly string[], count: number) => {
+    const out = new Map<string, number>();
+    for (let index = 1; index <= count; index++) for (const r of shardRepos(repos, { index, count })) out.set(r, index);
+    return out;
+  };
 
-it("INPUT_NAMES lists every input once", () => {
-  expect(new Set(INPUT_NAMES).size).toBe(INPUT_NAMES.length);
+  it("inserting a repo anywhere in the allowlist moves no other repo to a different shard", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.stringMatching(/^[a-z]{1,8}\/[a-z]{1,8}$/), { minLength: 2, maxLength: 40 }),
+        fc.nat(),
+        fc.integer({ min: 2, max: 9 }),
+        (list, at, count) => {
+          const [added, ...repos] = list as [string, ...string[]];
+          const position = at % (repos.length + 1);
+          const before = shardOf(repos, count);
+          const after = shardOf([...repos.slice(0, position), added, ...repos.slice(position)], count);
+          expect(after.size).toBe(repos.length + 1);
+          for (const repo of repos) expect(after.get(repo)).toBe(before.get(repo));
+        },
+      ),
+    );
+  });
+
+  it.each([2, 3, 5, 8])(
+    "spreads a fleet of 800 repos evenly over %i shards (each within 20% of its share)",
+    (count) => {
+      const repos = Array.from({ length: 800 }, (_, i) => `org-${i % 37}/service-${i}`);
+      const sizes = Array.from({ length: count }, (_, i) => shardRepos(repos, { index: i + 1, count }).length);
+      const share = repos.length / count;
+      expect(sizes).toHaveLength(count);
+      for (const size of sizes) expect(Math.abs(size - share)).toBeLessThanOrEqual(share * 0.2);
+    },
+  );
 });

@@ -18,6 +18,7 @@ import {
   rolesToResolve,
   selectDispatches,
   type Selection,
+  type SkipCode,
   type SkipReason,
 } from "../../src/core/policy.js";
 import type { Actor, IssueRef, ReadyIssue } from "../../src/core/types.js";
@@ -468,8 +469,60 @@ describe("priority", () => {
   });
 });
 
+/**
+ * One way to fail each gate, as a change to a scene. Typed by SkipCode, so a new gate cannot
+ * be added without a way to fail it here (the compiler checks coverage, not a count).
+ */
+interface Scene {
+  issue: Partial<ReadyIssue>;
+  labels: string[];
+  inputs: Record<string, string>;
+  inFlight: IssueRef[];
+  /** How many times the ready set lists the issue. */
+  copies: number;
+  /** Other ready issues, more urgent than the one judged. */
+  rivals: ReadyIssue[];
+}
+
+const FAIL_GATE: Record<SkipCode, (scene: Scene) => void> = {
+  "kill-switch": (s) => void (s.inputs["kill-switch"] = "on"),
+  draining: (s) => void (s.inputs["kill-switch"] = "drain"),
+  "not-allowlisted": (s) => void (s.inputs.allowlist = OTHER_REPO),
+  duplicate: (s) => void (s.copies = 2),
+  "already-running": (s) => void s.labels.push("agent-in-progress"),
+  "handed-to-human": (s) => void s.labels.push("ready-for-human"),
+  "repo-busy": (s) => void s.inFlight.push(aRef(9)),
+  "untrusted-labeler": (s) => void (s.issue.readyLabeledBy = anActor({ login: "mallory", role: "read" })),
+  "edited-after-approval": (s) => {
+    s.issue.lastEditedAt = LATER;
+    s.issue.lastEditedBy = anActor({ login: "mallory", role: "read" });
+  },
+  // Text the rendered page does not show, far more than what it shows.
+  "mostly-hidden": (s) => void (s.issue.body = `<!-- ${"hidden ".repeat(400)} -->`),
+  "max-runs-reached": (s) => void (s.issue.previousAttempts = 3),
+  blocked: (s) => void (s.issue.blockers = [aBlocker(7)]),
+  // A more urgent issue in the same repo takes its only slot this tick.
+  outranked: (s) => void s.rivals.push(aReadyIssue({ number: 2, labels: ["ready-for-agent", "P0"] })),
+  // This tick's dispatches fill the fleet: one slot, taken by a more urgent issue elsewhere.
+  "max-in-flight": (s) => {
+    s.inputs["max-in-flight"] = "1";
+    s.rivals.push(aReadyIssue({ repo: OTHER_REPO, number: 3, labels: ["ready-for-agent", "P1"] }));
+  },
+};
+
+/** Gates one scene cannot fail together (the switch has one value). */
+const EXCLUSIVE = new Set(["kill-switch draining"]);
+
+function failing(...codes: SkipCode[]): SkipReason | "dispatched" {
+  const scene: Scene = { issue: {}, labels: ["ready-for-agent"], inputs: {}, inFlight: [], copies: 1, rivals: [] };
+  for (const code of codes) FAIL_GATE[code](scene);
+  const issue = aReadyIssue({ ...scene.issue, labels: scene.labels });
+  const ready = [...Array<ReadyIssue>(scene.copies).fill(issue), ...scene.rivals];
+  return verdictIn(select(ready, { inFlight: scene.inFlight, config: aConfig(scene.inputs) }), issue);
+}
+
 describe("gate order", () => {
-  it("is switch, drain, allowlist, duplicate, running, handed back, busy repo, trust, content, runs, blockers, this tick's capacity", () => {
+  it("is switch, drain, allowlist, duplicate, running, handed back, trust, content, runs, blockers, then capacity", () => {
     expect(SKIP_CODES).toEqual([
       "kill-switch",
       "draining",
@@ -477,36 +530,55 @@ describe("gate order", () => {
       "duplicate",
       "already-running",
       "handed-to-human",
-      "repo-busy",
       "untrusted-labeler",
       "edited-after-approval",
       "mostly-hidden",
       "max-runs-reached",
       "blocked",
+      "repo-busy",
       "outranked",
       "max-in-flight",
     ]);
   });
 
-  it("a repo full before this tick is judged before trust, so its issues need no role lookup", () => {
-    const unknownLabeler = aReadyIssue({ readyLabeledBy: anActor({ login: "mallory", role: "unknown" }) });
-    expect(verdict(unknownLabeler, { inFlight: [aRef(9)] })).toEqual({
+  const adjacent = SKIP_CODES.slice(1)
+    .map((later, i) => [SKIP_CODES[i] as SkipCode, later] as const)
+    .filter(([earlier, later]) => !EXCLUSIVE.has(`${earlier} ${later}`));
+
+  it.each(SKIP_CODES)("each way to fail a gate alone gives its reason: %s", (code) => {
+    expect(failing(code)).toMatchObject({ code });
+  });
+
+  it.each(adjacent)("an issue failing %s and %s gets the earlier reason", (earlier, later) => {
+    expect(failing(earlier, later)).toMatchObject({ code: earlier });
+    expect(failing(later, earlier)).toMatchObject({ code: earlier });
+  });
+
+  it("every pair of adjacent gates but the switch's two values is proved", () => {
+    expect(adjacent).toHaveLength(SKIP_CODES.length - 1 - EXCLUSIVE.size);
+  });
+
+  // Issue #11: the reason describes the issue, not the moment. Capacity comes
+  // after trust, so an untrusted issue says so whether or not its repo is full.
+  it("a repo full before this tick is judged after trust: an untrusted issue there is untrusted", () => {
+    const untrustedLabeler = aReadyIssue({ readyLabeledBy: anActor({ login: "mallory", role: "read" }) });
+    expect(verdict(untrustedLabeler, { inFlight: [aRef(9)] })).toMatchObject({ code: "untrusted-labeler" });
+  });
+
+  it("a fleet at max-in-flight before this tick is judged after trust too", () => {
+    const untrustedLabeler = aReadyIssue({
+      repo: OTHER_REPO,
+      readyLabeledBy: anActor({ login: "mallory", role: "read" }),
+    });
+    const config = aConfig({ "max-in-flight": "1" });
+    expect(verdict(untrustedLabeler, { config, inFlight: [aRef(9)] })).toMatchObject({ code: "untrusted-labeler" });
+  });
+
+  it("a trusted, unblocked issue in a repo full before this tick is repo-busy", () => {
+    expect(verdict(aReadyIssue(), { inFlight: [aRef(9)] })).toEqual({
       code: "repo-busy",
       repo: REPO,
       holders: [aRef(9)],
-      limit: 1,
-    });
-  });
-
-  it("a fleet at max-in-flight before this tick is judged before trust, so its issues need no role lookup", () => {
-    const unknownLabeler = aReadyIssue({
-      repo: OTHER_REPO,
-      readyLabeledBy: anActor({ login: "mallory", role: "unknown" }),
-    });
-    const config = aConfig({ "max-in-flight": "1" });
-    expect(verdict(unknownLabeler, { config, inFlight: [aRef(9)] })).toEqual({
-      code: "max-in-flight",
-      inFlight: 1,
       limit: 1,
     });
   });
@@ -533,11 +605,11 @@ describe("gate order", () => {
 
   it.each<[string, Partial<ReadyIssue>, SkipReason["code"]]>([
     ["handed back and in a busy repo", { labels: ["frozen"] }, "handed-to-human"],
-    ["in a busy repo and untrusted", untrusted, "repo-busy"],
-    ["in a busy repo and edited", edited, "repo-busy"],
-    ["in a busy repo and out of runs", { previousAttempts: 3 }, "repo-busy"],
-    ["in a busy repo and blocked", { blockers: [aBlocker(7)] }, "repo-busy"],
-  ])("%s (the repo full before this tick): the earlier gate's reason", (_what, overrides, code) => {
+    ["in a busy repo and untrusted", untrusted, "untrusted-labeler"],
+    ["in a busy repo and edited", edited, "edited-after-approval"],
+    ["in a busy repo and out of runs", { previousAttempts: 3 }, "max-runs-reached"],
+    ["in a busy repo and blocked", { blockers: [aBlocker(7)] }, "blocked"],
+  ])("%s (the repo full before this tick): the issue's own reason, not the moment's", (_what, overrides, code) => {
     expect(verdict(aReadyIssue(overrides), { inFlight: [aRef(9)] })).toMatchObject({ code });
   });
 });
@@ -598,42 +670,35 @@ describe("roles to resolve", () => {
     expect(needs([unvetted()], { config: aConfig({ "kill-switch": killSwitch }) })).toEqual([]);
   });
 
-  it("asks for nothing in a fleet of 50 busy repos with 20 ready issues each", () => {
+  // Issue #11 moved capacity after trust: a busy repo's issues are judged on
+  // their own merits, so their actors' roles are needed too. Each (repo, login)
+  // still costs one lookup, however many issues it labelled.
+  it("asks in a fleet of 50 busy repos too, once per (repo, login)", () => {
     const repos = Array.from({ length: 50 }, (_, r) => `fleet/repo-${String(r).padStart(2, "0")}`);
     const config = aConfig({ allowlist: repos.join("\n"), "max-in-flight": "50" });
     const inFlight = repos.map((repo) => aRef(100, repo));
-    const ready = repos.flatMap((repo, r) =>
+    const ready = repos.flatMap((repo) =>
       Array.from({ length: 20 }, (_, i) =>
-        unvetted({
-          repo,
-          number: i + 1,
-          readyLabeledBy: unknown(`labeller-${r}-${i}`),
-          lastEditedBy: unknown(`editor-${r}-${i}`),
-        }),
+        unvetted({ repo, number: i + 1, readyLabeledBy: unknown("maintainer"), lastEditedAt: null }),
       ),
     );
-    expect(needs(ready, { config, inFlight })).toEqual([]);
-    const result = select(ready, { config, inFlight });
+    const pairs = needs(ready, { config, inFlight });
+    expect(pairs).toHaveLength(50);
+    const trusted = ready.map((issue) => ({ ...issue, readyLabeledBy: anActor({ login: "maintainer" }) }));
+    const result = select(trusted, { config, inFlight });
     expect(result.dispatch).toEqual([]);
     expect(new Set(result.skipped.map((s) => s.reason.code))).toEqual(new Set(["repo-busy"]));
-
-    // Free one repo: the lookups are that repo's, and nothing else.
-    const oneFree = inFlight.filter((ref) => ref.repo !== "fleet/repo-07");
-    const pairs = needs(ready, { config, inFlight: oneFree });
-    expect(pairs).toHaveLength(40);
-    expect(new Set(pairs.map((pair) => pair.repo))).toEqual(new Set(["fleet/repo-07"]));
   });
 
-  it("asks for nothing while the fleet is at max-in-flight, but does once a run ends", () => {
+  it("asks while the fleet is at max-in-flight: the issue's trust decides its reason", () => {
     const config = aConfig({ "max-in-flight": "1" });
     const free = unvetted({ repo: OTHER_REPO });
-    expect(needs([free], { config, inFlight: [aRef(9)] })).toEqual([]);
-    expect(needs([free], { config })).toHaveLength(2);
+    expect(needs([free], { config, inFlight: [aRef(9)] })).toHaveLength(2);
   });
 
-  it("asks for nothing in a repo already at max-per-repo, but does in one with room left", () => {
+  it("asks in a repo already at max-per-repo as in one with room left", () => {
     const config = aConfig({ "max-per-repo": "2" });
-    expect(needs([unvetted()], { config, inFlight: [aRef(9), aRef(8)] })).toEqual([]);
+    expect(needs([unvetted()], { config, inFlight: [aRef(9), aRef(8)] })).toHaveLength(2);
     expect(needs([unvetted()], { config, inFlight: [aRef(9)] })).toHaveLength(2);
   });
 

@@ -5,6 +5,7 @@
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createGitHubClient, NO_RETRY, type GitHubClient, type GitHubClientOptions } from "../../src/github/client.js";
+import { githubStatus, RequestError } from "../../src/github/errors.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../../src/sandbox/github/server.js";
 import { GitHubStore } from "../../src/sandbox/github/store.js";
 
@@ -168,6 +169,23 @@ describe("retries", () => {
     const error = await failure(client().octokit.rest.issues.get({ owner: "acme", repo: "api", issue_number: 999 }));
     expect(error.status).toBe(404);
     expect(emulator.log.entries).toHaveLength(1);
+  });
+
+  it("GitHub's refusals reach callers as RequestError, the one error githubStatus reads", async () => {
+    const error = await failure(client().octokit.rest.issues.get({ owner: "acme", repo: "api", issue_number: 999 }));
+    expect(error).toBeInstanceOf(RequestError);
+    expect(githubStatus(error)).toBe(404);
+  });
+
+  it("a write answered with a redirect fails as a RequestError carrying the redirect's status", async () => {
+    store.createRepo({ owner: "acme", name: "elsewhere" });
+    store.transferIssue("acme/api", issue, "acme/elsewhere");
+    const error = await failure(
+      client().octokit.rest.issues.addLabels({ owner: "acme", repo: "api", issue_number: issue, labels: ["x"] }),
+    );
+    expect(error).toBeInstanceOf(RequestError);
+    expect(githubStatus(error)).toBe(301);
+    expect(error.message).toMatch(/moved to .*; nothing was written/);
   });
 
   it("surfaces a 502 on a non-idempotent write sent with NO_RETRY after exactly one attempt", async () => {

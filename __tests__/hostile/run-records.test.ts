@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { decodeRunRecord, encodeRunRecord, runIdFor, type RunRecord } from "../../src/core/run-record.js";
 import { renderMarkdown } from "../../src/report/render.js";
 import { recordSealFor } from "../../src/ticks/setup.js";
+import type { WatchReport } from "../../src/ticks/watch.js";
 import { threadIdFor } from "../../src/executors/t3.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/world/sandbox.js";
 import { driveRounds } from "../../__fixtures__/faults.js";
@@ -309,15 +310,16 @@ describe("with record-key set: a record is the loop's only if its MAC says so", 
 
 describe("without record-key, the job summary warns about the shared identity", () => {
   const meta = { mode: "armed" as const, dryRun: false, repos: [REPO], requests: null, executorRequests: null };
-  const watch = (identity: string) => ({
-    tick: "watch" as const,
+  const watch = (identity: string): WatchReport => ({
+    tick: "watch",
     identity,
     repos: [],
     runs: [],
+    handed: [],
     failures: [],
     note: null,
   });
-  const WARNING = /`github-actions\[bot\]`, which every workflow of a repository shares, and `record-key` is not set/g;
+  const WARNING = /github-actions\\?\[bot\\?\], which every workflow of a repository shares, and record-key is not set/g;
 
   it("once, when the loop writes as github-actions[bot] with no key", () => {
     expect(

@@ -7,7 +7,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../../src/core/config.js";
-import { headline, ringAll, SIGNATURE_HEADER, sinksFrom, type Doorbell } from "../../src/notify/doorbell.js";
+import {
+  DoorbellError,
+  headline,
+  ringAll,
+  SIGNATURE_HEADER,
+  sinksFrom,
+  type Doorbell,
+} from "../../src/notify/doorbell.js";
 
 interface Received {
   method: string;
@@ -213,6 +220,17 @@ describe("a failing sink", () => {
     });
     expect(at("/afk")).toHaveLength(1);
     expect(at("/hook")).toHaveLength(1);
+  });
+
+  it("a sink's failure is a DoorbellError naming the sink and the status it answered (null: no answer)", async () => {
+    const [broken] = sinksFrom({ ...none, slackWebhookUrl: `${base}${BROKEN}` });
+    const [refused] = sinksFrom({ ...none, webhookUrl: `${await closedPort()}/hook` });
+    const answered = await broken?.ring(doorbell).catch((e: unknown) => e);
+    const unanswered = await refused?.ring(doorbell).catch((e: unknown) => e);
+    expect(answered).toBeInstanceOf(DoorbellError);
+    expect(answered).toMatchObject({ sink: "slack", status: 500 });
+    expect(unanswered).toBeInstanceOf(DoorbellError);
+    expect(unanswered).toMatchObject({ sink: "webhook", status: null, message: "webhook: unreachable" });
   });
 
   it("refusing the connection fails only that sink; the others still send", async () => {

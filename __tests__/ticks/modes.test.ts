@@ -7,7 +7,7 @@
 // The bundle is dist/index.js as built (`npm run build`).
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,7 +64,11 @@ afterEach(() => {
 });
 
 /** Runs one composite step as the runner would: its `run:` under bash, its `env:` with the inputs evaluated. */
-function runStep(id: "watch" | "poll", withInputs: Record<string, string>): Promise<StepResult> {
+function runStep(
+  id: "watch" | "poll",
+  withInputs: Record<string, string>,
+  runnerTemp: string | null = null,
+): Promise<StepResult> {
   const step = action.runs.steps.find((s) => s.id === id);
   if (!step) throw new Error(`action.yml has no ${id} step`);
   const dir = mkdtempSync(join(tmpdir(), `afk-${id}-`));
@@ -78,6 +82,9 @@ function runStep(id: "watch" | "poll", withInputs: Record<string, string>): Prom
     GITHUB_ACTION_PATH: ROOT,
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
+    ...(runnerTemp === null
+      ? {}
+      : { RUNNER_TEMP: runnerTemp, GITHUB_RUN_ID: "77", GITHUB_RUN_ATTEMPT: "1", GITHUB_JOB: "tick" }),
   };
   for (const [name, expression] of Object.entries(step.env)) {
     const input = /^\$\{\{ inputs\.([\w-]+) \}\}$/.exec(expression)?.[1];
@@ -158,6 +165,10 @@ describe("kill switch on (node dist/index.js through action.yml's steps)", () =>
     expect(poll.log).toContain("disarmed");
     expectNoRequests(loop);
     expect(poll.outputs).toEqual({ armed: "false" });
+    // One report per run, from the last step: no second "disarmed" block.
+    expect(watch.summary).toBe("");
+    expect(poll.summary.match(/^## afk-loop$/gm)).toHaveLength(1);
+    expect(poll.summary).toContain("Disarmed");
   });
 });
 
@@ -210,7 +221,7 @@ describe("dry run", () => {
     );
     expect(summary).toContain("Dry run");
     expect(summary).toMatch(/acme\/api#2.*would dispatch/);
-    expect(summary).toMatch(/acme\/api#1.*\*\*close\*\*/);
+    expect(summary).toMatch(/acme\/api#1.*\*\*closed\*\*/);
   });
 });
 
@@ -219,20 +230,33 @@ describe("the composite action against the sandbox", () => {
   it("runs watch then poll from action.yml's steps: exit 0, JSON outputs, summary tables, issues changed", async () => {
     const loop = await startLoop(busyWorld({ asking: false }));
     loop.advance(2);
-    const watch = await runStep("watch", loop.sandbox.inputs);
-    const poll = await runStep("poll", loop.sandbox.inputs);
+    // The steps share the runner's temp directory: the watch hands its findings to the poll (issue 11).
+    const runnerTemp = mkdtempSync(join(tmpdir(), "afk-runner-temp-"));
+    temp.push(runnerTemp);
+    const watch = await runStep("watch", loop.sandbox.inputs, runnerTemp);
+    const poll = await runStep("poll", loop.sandbox.inputs, runnerTemp);
     expect([watch.code, poll.code], `${watch.log}\n${poll.log}`).toEqual([0, 0]);
 
     expect(watch.outputs).toEqual({
       armed: "true",
       closed: JSON.stringify([`${REPO}#1`]),
       escalated: JSON.stringify([]),
+      "in-flight": "0",
+      "needs-human": JSON.stringify([]),
     });
-    expect(poll.outputs).toEqual({ armed: "true", dispatched: JSON.stringify([`${REPO}#2`]) });
-    expect(watch.summary).toContain("### In flight");
-    expect(watch.summary).toContain("| issue | agent | commit | CI | action | why |");
-    expect(poll.summary).toContain("### Ready issues");
-    expect(poll.summary).toContain("| issue | title | outcome | detail |");
+    expect(poll.outputs).toEqual({
+      armed: "true",
+      dispatched: JSON.stringify([`${REPO}#2`]),
+      "in-flight": "1",
+      "needs-human": JSON.stringify([]),
+    });
+    // One report per run: the poll step writes it, with the watch step's findings in it.
+    expect(watch.summary).toBe("");
+    expect(poll.summary.match(/^## afk-loop$/gm)).toHaveLength(1);
+    expect(poll.summary).toMatch(/acme\/api#1.*\*\*closed\*\*/);
+    expect(poll.summary).toMatch(/acme\/api#2.*\*\*started\*\*/);
+    expect(poll.summary).toContain("### In flight (1)");
+    expect(readdirSync(runnerTemp)).toEqual([]);
 
     expect(loop.issue(1).state).toBe("closed");
     expect(loop.labels(2)).toContain(LABELS.inProgress);

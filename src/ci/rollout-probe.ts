@@ -24,11 +24,7 @@ export async function probeRollout(url: string, sha: string, timeoutMs: number):
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    let body = "";
-    for await (const chunk of response.body) {
-      body += (chunk as Buffer).toString("utf8");
-      if (body.length > MAX_BODY) break;
-    }
+    const body = await readText(response.body, MAX_BODY);
     if (response.statusCode >= 500) return { ok: false, detail: `answered HTTP ${response.statusCode}`, url };
     if (response.statusCode < 200 || response.statusCode >= 300) {
       return { ok: null, detail: `answered HTTP ${response.statusCode}`, url };
@@ -42,4 +38,21 @@ export async function probeRollout(url: string, sha: string, timeoutMs: number):
       error instanceof Error && error.name === "TimeoutError" ? `timed out after ${timeoutMs} ms` : "unreachable";
     return { ok: null, detail: reason, url };
   }
+}
+
+/**
+ * The body as UTF-8 text, at most about `maxBytes` of it (a probe never reads an endless
+ * answer). One streaming decoder for the whole body, so a character split between two
+ * chunks is decoded whole, not as two replacement characters.
+ */
+export async function readText(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string> {
+  const decoder = new TextDecoder("utf-8");
+  let text = "";
+  let bytes = 0;
+  for await (const chunk of body) {
+    text += decoder.decode(chunk, { stream: true });
+    bytes += chunk.byteLength;
+    if (bytes > maxBytes) break;
+  }
+  return text + decoder.decode();
 }

@@ -143,13 +143,18 @@ function count(value: unknown, fallback: number, name: string): number {
   return n;
 }
 
-function metaOf(config: Config, report: Pick<RoundReport, "requests" | "executorRequests">): ReportMeta {
+function metaOf(
+  config: Config,
+  report: Pick<RoundReport, "requests" | "executorRequests"> & { at?: string },
+): ReportMeta {
   return {
     mode: config.killSwitch === "on" ? "disarmed" : config.killSwitch === "drain" ? "drain" : "armed",
     dryRun: config.dryRun,
     repos: shardRepos(config.allowlist, config.shard),
     requests: report.requests,
     executorRequests: report.executorRequests,
+    // The report's clock, for ages: the round's virtual time.
+    now: report.at ?? null,
   };
 }
 
@@ -194,7 +199,11 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
       rounds,
       onRound: (report) => {
         io.out(`${"=".repeat(100)}\nRound ${report.round} at ${report.at}\n${"=".repeat(100)}`);
-        io.out(renderTerminal(metaOf(report.config, report), report.watch, report.poll));
+        io.out(
+          renderTerminal(metaOf(report.config, report), report.watch, report.poll, {
+            maxFixForwards: report.config.limits.fixForwardAttempts,
+          }),
+        );
       },
     });
     const state = finalState(sandbox);

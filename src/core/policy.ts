@@ -80,21 +80,18 @@ export type SkipReason =
  * looked at. Then facts about the issue's standing that the tick already
  * holds, most fundamental first: is it ours to run at all (allowlist, a single
  * listing), is it already running or handed to a human (states the loop
- * itself set), and is its repo already full with runs from before this tick.
+ * itself set). Then approval: was the label applied by someone trusted, and is
+ * the text still what they approved. Then the run budget and the blockers.
  *
- * That last gate comes before trust on purpose. Trust needs the labeller's
- * role, one REST call per (repo, login), and the tick looks roles up only for
- * issues that pass every gate before trust (rolesToResolve): so the calls grow
- * with the repos that can take work, not with the ready set, and a fleet whose
- * repos are all busy needs none. A full repo's issues say `repo-busy` until it
- * frees; then their trust is judged. Likewise a fleet already at max-in-flight
- * before this tick: every issue that reaches this point says `max-in-flight`
- * (checked here, ahead of its place at the end of the list), and no role is
- * looked up until a run ends.
- *
- * Then approval: was the label applied by someone trusted, and is the text
- * still what they approved. Then the run budget, the blockers, and last the
- * capacity left this tick, which depends on which other issues got this far.
+ * Capacity comes last, after trust (issue #11): the reason describes the
+ * issue, not the moment, so an untrusted issue says `untrusted-labeler`
+ * whether or not its repo happens to be full this tick, instead of flipping
+ * between `repo-busy` and `untrusted-labeler` as runs come and go. The price:
+ * the labeller's role (one REST call per repo and login) is looked up for
+ * every eligible ready issue, busy repo or not (rolesToResolve). The role
+ * lookup cache keeps that to one call per (repo, login) per tick.
+ * `repo-busy` (full before this tick), `outranked` (filled by this tick's
+ * dispatches) and `max-in-flight` close the list.
  */
 export const SKIP_CODES = [
   "kill-switch",
@@ -103,12 +100,12 @@ export const SKIP_CODES = [
   "duplicate",
   "already-running",
   "handed-to-human",
-  "repo-busy",
   "untrusted-labeler",
   "edited-after-approval",
   "mostly-hidden",
   "max-runs-reached",
   "blocked",
+  "repo-busy",
   "outranked",
   "max-in-flight",
 ] as const satisfies readonly SkipReason["code"][];
@@ -149,11 +146,13 @@ export function selectDispatches(input: PolicyInput): Selection {
     const repo = issue.repo.toLowerCase();
     const holders = lock.byRepo.get(repo)?.length ?? 0;
     const taken = takenThisTick.get(repo) ?? [];
-    // The standing gate let through only repos with room before this tick,
-    // so a repo full now was filled this tick, by `last`.
+    // Full before this tick: repo-busy; filled by this tick's dispatches: outranked by the last one in.
     const last = taken.at(-1);
     let reason: SkipReason | null = null;
-    if (last !== undefined && holders + taken.length >= maxPerRepo) {
+    if (holders >= maxPerRepo) {
+      const held = lock.byRepo.get(repo) ?? [];
+      reason = { code: "repo-busy", repo: issue.repo, holders: held.map(copyRef), limit: maxPerRepo };
+    } else if (last !== undefined && holders + taken.length >= maxPerRepo) {
       reason = { code: "outranked", by: copyRef(last) };
     } else if (inFlight >= maxInFlight) {
       reason = { code: "max-in-flight", inFlight, limit: maxInFlight };
@@ -185,9 +184,8 @@ export function awaitingNativeBlockerCheck(selection: Selection, checked: Readon
 /**
  * The (repo, login) pairs whose role the trust gates need this tick: the
  * ready-label applier and the post-label editor of every issue that passes
- * every gate before `untrusted-labeler` (so none in a repo that is already
- * full, none while the fleet is at max-in-flight, none while the switch is on
- * or draining). Skipped, because their role cannot change the outcome:
+ * every gate before `untrusted-labeler` (none while the switch is on or
+ * draining; busy repos included, since capacity is judged after trust). Skipped, because their role cannot change the outcome:
  * actors `isTrusted` settles without a role
  * (listed in trusted-users), bots (untrusted unless listed), actors whose role
  * is already known (anything but `unknown`), an edit at or before the label
@@ -303,7 +301,7 @@ function readLock(ready: readonly ReadyIssue[], inFlight: readonly IssueRef[], i
  * for roles only for the issues this lets through.
  */
 function standingGate(issue: ReadyIssue, config: PolicyConfig, lock: Lock, copies: number): SkipReason | null {
-  const { labels, limits } = config;
+  const { labels } = config;
   if (!config.allowlist.some((repo) => sameRepo(repo, issue.repo))) {
     return { code: "not-allowlisted", repo: issue.repo };
   }
@@ -313,15 +311,6 @@ function standingGate(issue: ReadyIssue, config: PolicyConfig, lock: Lock, copie
   // `frozen` first: a frozen issue carries both labels, and frozen says more.
   const handBack = [labels.frozen, labels.human].find((label) => hasLabel(issue, label));
   if (handBack !== undefined) return { code: "handed-to-human", label: handBack };
-
-  // Full before this tick; room taken by this tick's dispatches is `outranked`, decided later.
-  const holders = lock.byRepo.get(issue.repo.toLowerCase()) ?? [];
-  if (holders.length >= limits.maxPerRepo) {
-    return { code: "repo-busy", repo: issue.repo, holders: holders.map(copyRef), limit: limits.maxPerRepo };
-  }
-  // The whole fleet full before this tick: nothing can start, whatever the issue's trust.
-  if (lock.total >= limits.maxInFlight)
-    return { code: "max-in-flight", inFlight: lock.total, limit: limits.maxInFlight };
   return null;
 }
 

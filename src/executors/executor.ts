@@ -5,6 +5,7 @@
 
 import { PROMPT_MAX_CHARS } from "../core/prompt.js";
 import type { AgentStatus, ExecutorKind, RepoSlug } from "../core/types.js";
+import { githubStatus } from "../github/errors.js";
 
 export interface DispatchRequest {
   repo: RepoSlug;
@@ -70,8 +71,8 @@ export class ExecutorError extends Error {
  */
 export function mayHaveStarted(error: unknown): boolean {
   if (error instanceof ExecutorError) return !error.rejected;
-  const status = (error as { status?: unknown } | null)?.status;
-  return !(typeof status === "number" && status >= 400 && status < 500);
+  const status = githubStatus(error);
+  return !(status !== null && status >= 400 && status < 500);
 }
 
 /**

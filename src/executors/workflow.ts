@@ -8,6 +8,7 @@
 import type { WorkflowSettings } from "../core/config.js";
 import type { AgentState, AgentStatus, RepoSlug } from "../core/types.js";
 import { NO_RETRY, type GitHubClient } from "../github/client.js";
+import { githubStatus } from "../github/errors.js";
 import {
   checkPromptSize,
   ExecutorError,
@@ -116,7 +117,7 @@ export class WorkflowExecutor implements Executor {
     try {
       return (await this.client.octokit.rest.actions.getWorkflowRun({ owner, repo: name, run_id: id })).data;
     } catch (error) {
-      if ((error as { status?: number }).status === 404) return null;
+      if (githubStatus(error) === 404) return null;
       throw error;
     }
   }
@@ -135,7 +136,7 @@ export class WorkflowExecutor implements Executor {
       });
       runs = data.workflow_runs;
     } catch (error) {
-      if ((error as { status?: number }).status === 404) return null;
+      if (githubStatus(error) === 404) return null;
       throw error;
     }
     const key = turn === null ? runId : runKey(runId, turn);

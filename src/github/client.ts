@@ -12,6 +12,7 @@ import { restEndpointMethods } from "@octokit/plugin-rest-endpoint-methods";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck/light.js";
+import { RequestError } from "./errors.js";
 
 // What @actions/github's getOctokit built, minus its proxy-aware HTTP client: Octokit's own fetch.
 const LoopOctokit = OctokitCore.plugin(restEndpointMethods, paginateRest, throttling, retry);
@@ -144,9 +145,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     const status: number = response.status;
     if (status < 300 || status >= 400) return;
     const to = response.headers.location ?? "elsewhere";
-    throw Object.assign(
-      new Error(`GitHub answered ${status} to ${request.method} ${request.url}: moved to ${to}; nothing was written`),
-      { status },
+    throw new RequestError(
+      `GitHub answered ${status} to ${request.method} ${request.url}: moved to ${to}; nothing was written`,
+      status,
+      { request, response },
     );
   });
 

@@ -8,6 +8,7 @@
 import type { Blocker, BlockerState, IssueRef, RepoSlug, Role } from "../core/types.js";
 import { ROLES } from "../core/types.js";
 import type { GitHubClient } from "./client.js";
+import { githubStatus } from "./errors.js";
 import { chunk, runBatchQuery } from "./graphql.js";
 
 const REFS_PER_QUERY = 50;
@@ -41,7 +42,7 @@ export class RoleLookup {
       const roleName = (data as { role_name?: string }).role_name?.toLowerCase();
       return ROLES.find((r) => r === roleName) ?? ROLES.find((r) => r === data.permission) ?? "unknown";
     } catch (error) {
-      if ((error as { status?: number }).status === 404) return "none";
+      if (githubStatus(error) === 404) return "none";
       return "unknown";
     }
   }
@@ -107,7 +108,7 @@ export async function readNativeBlockers(client: GitHubClient, issue: IssueRef):
     }));
   } catch (error) {
     // Repositories without the feature answer 404: no native dependencies to honour.
-    if ((error as { status?: number }).status === 404) return [];
+    if (githubStatus(error) === 404) return [];
     return "unreadable";
   }
 }

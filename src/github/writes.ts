@@ -2,10 +2,12 @@
 // Sequential by construction (each call awaits), as GitHub asks of writes.
 // Owns which writes may be retried: label and comment edits and closing are
 // idempotent; creating a comment is not, so it is tried exactly once.
-// A dry run gets the same interface and records what it would have done.
+// A dry run gets the same interface and records what it would have done; the
+// production writer keeps no record of its own (the job summary reads the reports).
 
 import type { IssueRef } from "../core/types.js";
 import { NO_RETRY, type GitHubClient } from "./client.js";
+import { githubStatus } from "./errors.js";
 
 export interface IssueWriter {
   addLabels(issue: IssueRef, labels: string[]): Promise<void>;
@@ -20,7 +22,7 @@ export interface IssueWriter {
   closeAsCompleted(issue: IssueRef): Promise<void>;
 }
 
-/** What a write did or would do, for the job summary and for dry runs. */
+/** A write a dry run would have made. */
 export interface WriteRecord {
   kind: "add-labels" | "remove-label" | "create-comment" | "update-comment" | "close";
   issue: IssueRef;
@@ -33,22 +35,18 @@ function split(issue: IssueRef): { owner: string; repo: string; issue_number: nu
 }
 
 export class GitHubIssueWriter implements IssueWriter {
-  readonly done: WriteRecord[] = [];
-
   constructor(private readonly client: GitHubClient) {}
 
   async addLabels(issue: IssueRef, labels: string[]): Promise<void> {
     if (labels.length === 0) return;
     await this.client.octokit.rest.issues.addLabels({ ...split(issue), labels });
-    this.done.push({ kind: "add-labels", issue, detail: labels.join(", ") });
   }
 
   async removeLabel(issue: IssueRef, label: string): Promise<void> {
     try {
       await this.client.octokit.rest.issues.removeLabel({ ...split(issue), name: label });
-      this.done.push({ kind: "remove-label", issue, detail: label });
     } catch (error) {
-      if ((error as { status?: number }).status !== 404) throw error;
+      if (githubStatus(error) !== 404) throw error;
     }
   }
 
@@ -61,18 +59,15 @@ export class GitHubIssueWriter implements IssueWriter {
       if (existing.body === body) return { id: existing.id, wrote: false };
       const { owner, repo } = split(issue);
       await this.client.octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });
-      this.done.push({ kind: "update-comment", issue, detail: `comment ${existing.id}` });
       return { id: existing.id, wrote: true };
     }
     // Not idempotent: a retried create after a lost response would post a second progress comment.
     const { data } = await this.client.octokit.rest.issues.createComment({ ...split(issue), body, ...NO_RETRY });
-    this.done.push({ kind: "create-comment", issue, detail: `comment ${data.id}` });
     return { id: data.id, wrote: true };
   }
 
   async closeAsCompleted(issue: IssueRef): Promise<void> {
     await this.client.octokit.rest.issues.update({ ...split(issue), state: "closed", state_reason: "completed" });
-    this.done.push({ kind: "close", issue, detail: "completed" });
   }
 }
 

@@ -39,6 +39,18 @@ export interface DoorbellSink {
   ring(doorbell: Doorbell): Promise<void>;
 }
 
+/** A sink that did not take a ring: which sink, and the HTTP status it answered (null: no answer). */
+export class DoorbellError extends Error {
+  constructor(
+    readonly sink: DoorbellSink["name"],
+    readonly status: number | null,
+    reason: string,
+  ) {
+    super(`${sink}: ${reason}`);
+    this.name = "DoorbellError";
+  }
+}
+
 export interface RingResult {
   sent: DoorbellSink["name"][];
   failed: { sink: DoorbellSink["name"]; error: string }[];
@@ -71,14 +83,14 @@ export async function ringAll(sinks: readonly DoorbellSink[], doorbell: Doorbell
       await sink.ring(doorbell);
       result.sent.push(sink.name);
     } catch (error) {
-      result.failed.push({ sink: sink.name, error: error instanceof Error ? error.message : "failed" });
+      result.failed.push({ sink: sink.name, error: error instanceof DoorbellError ? error.message : "failed" });
     }
   }
   return result;
 }
 
 async function post(
-  sink: string,
+  sink: DoorbellSink["name"],
   url: string,
   body: string,
   headers: Record<string, string>,
@@ -100,10 +112,10 @@ async function post(
     // The URL itself may be the secret (Slack's is): name the sink, never the address.
     const reason =
       error instanceof Error && error.name === "TimeoutError" ? `timed out after ${timeoutMs} ms` : "unreachable";
-    // eslint-disable-next-line preserve-caught-error -- the cause would carry the secret URL into logs
-    throw new Error(`${sink}: ${reason}`);
+    // No cause attached: it would carry the secret URL into logs.
+    throw new DoorbellError(sink, null, reason);
   }
-  if (status < 200 || status >= 300) throw new Error(`${sink}: answered HTTP ${status}`);
+  if (status < 200 || status >= 300) throw new DoorbellError(sink, status, `answered HTTP ${status}`);
 }
 
 function slackSink(url: string, timeoutMs: number): DoorbellSink {

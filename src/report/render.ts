@@ -1,28 +1,22 @@
-// Renders what a tick did for the person who reads it: the job summary in
-// Markdown, and the same report as plain text for a terminal. Pure: data in,
-// text out. Owns the truncation that keeps a summary far below GitHub's
-// 1 MiB per-step limit, and escapes everything that came from an issue.
+// Renders the run's report (model.ts) for the person who reads it: the job
+// summary in Markdown, and the same report as plain text for a terminal. Pure:
+// data in, text out. Owns the escaping of everything that came from an issue
+// and the cuts that keep a summary under GitHub's 1 MiB per-step limit: every
+// long list is cut with a count of what was left out, and the whole text is
+// cut at a line boundary if it still would not fit.
 
-import type { RequestCounts } from "../github/client.js";
 import type { PollReport } from "../ticks/poll.js";
 import type { WatchReport } from "../ticks/watch.js";
+import { plural } from "./headline.js";
+import { buildReport, type InFlightRow, type IssueLink, type ReportMeta, type ReportModel } from "./model.js";
+
+export type { ReportMeta } from "./model.js";
 
 /** Rows per table before the rest become a count. */
 export const MAX_ROWS = 150;
-
-export interface ReportMeta {
-  mode: "armed" | "drain" | "disarmed";
-  dryRun: boolean;
-  repos: string[];
-  requests: RequestCounts | null;
-  /** Requests made to the executor (T3), when it counts them. */
-  executorRequests: number | null;
-  /** Whether run records are sealed with record-key; absent where it does not apply (the CLI). */
-  recordKey?: boolean;
-}
-
-/** The login every workflow of a repository writes as with the default token. */
-const SHARED_IDENTITY = "github-actions[bot]";
+/** GitHub refuses a step summary over 1 MiB; stay well below it. */
+export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const SUMMARY_BUDGET_BYTES = 900 * 1024;
 
 export interface TickOutputs {
   dispatched: string[];
@@ -41,6 +35,11 @@ export function outputsOf(watch: WatchReport | null, poll: PollReport | null): T
   };
 }
 
+/** The run-level outputs a workflow can alert on: how many runs are in flight, and what waits for a human. */
+export function fleetOutputsOf(model: ReportModel): { inFlight: number; needsHuman: string[] } {
+  return { inFlight: model.counts.inFlight, needsHuman: model.needsYou.map(ref) };
+}
+
 /** Markdown-safe text: no HTML, no mentions, no table breaks. */
 export function cell(text: string, max = 200): string {
   const cut = text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -53,11 +52,11 @@ export function cell(text: string, max = 200): string {
 }
 
 function safeLink(label: string, url: string | null): string {
-  return url !== null && /^https?:\/\/[^\s)]+$/.test(url) ? `[${label}](${url})` : label;
+  return url !== null && url.length <= 500 && /^https?:\/\/[^\s)<>]+$/.test(url) ? `[${label}](${url})` : label;
 }
 
-function table(header: string[], rows: string[][]): string[] {
-  const shown = rows.slice(0, MAX_ROWS);
+function table(header: string[], rows: string[][], max = MAX_ROWS): string[] {
+  const shown = rows.slice(0, max);
   const lines = [
     `| ${header.join(" | ")} |`,
     `| ${header.map(() => "---").join(" | ")} |`,
@@ -67,144 +66,248 @@ function table(header: string[], rows: string[][]): string[] {
   return lines;
 }
 
-export function renderMarkdown(meta: ReportMeta, watch: WatchReport | null, poll: PollReport | null): string {
-  const lines: string[] = [];
-  const banner =
-    meta.mode === "disarmed"
-      ? "🛑 **Disarmed** (kill switch on): no requests were made."
-      : meta.mode === "drain"
-        ? "🚰 **Draining**: in-flight runs are watched to the end; nothing new starts."
-        : "🟢 **Armed**.";
-  lines.push(
-    "## afk-loop",
-    "",
-    `${banner}${meta.dryRun ? " 🧪 **Dry run**: nothing was written, dispatched or rung; below is what would have happened." : ""}`,
-    "",
-  );
-  if (meta.mode === "disarmed") return lines.join("\n");
+const issueCell = (i: IssueLink) => safeLink(cell(ref(i), 160), i.url);
+const shortSha = (sha: string | null, url: string | null) => (sha ? safeLink(`\`${sha.slice(0, 7)}\``, url) : "—");
 
+/** `12 min`, `3 h`, `2 d`: how long ago, coarse on purpose. */
+export function age(since: string | null, now: string | null): string {
+  if (since === null || now === null) return "—";
+  const minutes = Math.floor((Date.parse(now) - Date.parse(since)) / 60_000);
+  if (!Number.isFinite(minutes)) return "—";
+  if (minutes < 1) return "just now";
+  if (minutes < 120) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h`;
+  return `${Math.floor(minutes / (24 * 60))} d`;
+}
+
+export function phaseText(row: Pick<InFlightRow, "phase" | "fixForwards">, maxFixForwards: number | null): string {
+  switch (row.phase) {
+    case "claimed":
+      return "claimed";
+    case "working":
+      return "working";
+    case "pushed":
+      return "pushed";
+    case "ci-pending":
+      return "CI pending";
+    case "fixing-forward":
+      return `fixing forward ${row.fixForwards}${maxFixForwards === null ? "" : `/${maxFixForwards}`}`;
+    case "deploying":
+      return "deploying";
+    default:
+      return unreachable(row.phase);
+  }
+}
+
+export interface RenderOptions {
+  /** `fix-forward-attempts`, for "fixing forward n/m". */
+  maxFixForwards?: number | null;
+}
+
+export function renderMarkdown(
+  meta: ReportMeta,
+  watch: WatchReport | null,
+  poll: PollReport | null,
+  options: RenderOptions = {},
+): string {
+  return renderReport(buildReport(meta, watch, poll), options);
+}
+
+export function renderReport(model: ReportModel, options: RenderOptions = {}): string {
+  const lines: string[] = ["## afk-loop", "", `${model.headline.emoji} **${cell(model.headline.text, 500)}**`, ""];
+  if (model.headline.state === "disarmed") return lines.join("\n");
+  const { counts } = model;
   lines.push(
-    `Serving ${meta.repos.length} repositor${meta.repos.length === 1 ? "y" : "ies"}: ${meta.repos
-      .slice(0, 30)
-      .map((r) => `\`${cell(r, 100)}\``)
-      .join(", ")}${meta.repos.length > 30 ? ` and ${meta.repos.length - 30} more` : ""}.`,
+    [
+      `**${counts.inFlight}** in flight`,
+      `**${counts.started}** started`,
+      `**${counts.closed}** closed`,
+      `**${counts.handedToYou}** handed to you`,
+      `**${counts.skipped}** skipped`,
+    ].join(" · "),
     "",
   );
-  // Once per summary: with the shared identity and no key, any workflow of the repo can write a record.
-  const identity = watch?.identity ?? poll?.identity ?? null;
-  if (meta.recordKey === false && identity?.toLowerCase() === SHARED_IDENTITY) {
+  if (model.repos.length > 0) {
     lines.push(
-      `⚠️ The loop writes as \`${SHARED_IDENTITY}\`, which every workflow of a repository shares, and \`record-key\` is not set: its run records are trusted by that login alone. Set \`record-key\` to seal them.`,
+      `Serving ${plural(model.repos.length, "repository", "repositories")}: ${model.repos
+        .slice(0, 30)
+        .map((r) => `\`${cell(r, 100)}\``)
+        .join(", ")}${model.repos.length > 30 ? ` and ${model.repos.length - 30} more` : ""}.`,
       "",
     );
   }
-  const repoErrors = [...(watch?.repos ?? []), ...(poll?.repos ?? [])].filter((r) => r.error !== null);
-  const uniqueErrors = [...new Map(repoErrors.map((r) => [r.repo, r])).values()];
-  if (uniqueErrors.length > 0) {
+  for (const note of model.notes) lines.push(cell(note, 300), "");
+
+  if (model.unreadableRepos.length > 0) {
     lines.push(
       "### ⚠️ Unreadable repositories",
       "",
-      ...uniqueErrors.map((r) => `- \`${cell(r.repo, 100)}\`: ${cell(r.error ?? "")}`),
+      ...model.unreadableRepos.slice(0, MAX_ROWS).map((r) => `- \`${cell(r.repo, 100)}\`: ${cell(r.error)}`),
+      ...(model.unreadableRepos.length > MAX_ROWS
+        ? ["", `_…and ${model.unreadableRepos.length - MAX_ROWS} more, not shown._`]
+        : []),
       "",
     );
   }
 
-  if (watch) {
-    lines.push("### In flight", "");
-    if (watch.note) lines.push(cell(watch.note, 300), "");
-    if (watch.runs.length === 0) lines.push("No runs in flight.", "");
-    else {
+  lines.push(`### Needs you (${model.needsYou.length})`, "");
+  if (model.needsYou.length === 0) lines.push("Nothing is waiting for you.", "");
+  else {
+    lines.push(
+      ...table(
+        ["issue", "title", "why", "handed over", "agent", "commit"],
+        model.needsYou.map((n) => [
+          issueCell(n),
+          cell(n.title, 80),
+          cell(n.reason, 160),
+          age(n.since, model.now),
+          safeLink("agent", n.agentLink),
+          shortSha(n.sha, n.commitUrl),
+        ]),
+      ),
+      "",
+    );
+  }
+
+  lines.push(`### In flight (${model.inFlight.length})`, "");
+  if (model.inFlight.length === 0) lines.push("No runs in flight.", "");
+  else {
+    lines.push(
+      ...table(
+        ["issue", "title", "phase", "age", "agent", "commit", "last CI"],
+        model.inFlight.map((r) => [
+          issueCell(r),
+          cell(r.title, 80),
+          phaseText(r, options.maxFixForwards ?? null),
+          age(r.since, model.now),
+          safeLink("agent", r.agentLink),
+          shortSha(r.sha, r.commitUrl),
+          r.ci === null ? "—" : `${r.ci}${r.failing ? `: ${cell(r.failing, 80)}` : ""}`,
+        ]),
+      ),
+      "",
+    );
+  }
+
+  lines.push("### This run", "");
+  if (model.thisRun.length === 0) lines.push("Nothing started, closed, fixed forward or escalated.", "");
+  else {
+    lines.push(
+      ...table(
+        ["issue", "title", "what", "why"],
+        model.thisRun.map((r) => [
+          issueCell(r),
+          cell(r.title, 80),
+          `**${model.dryRun && r.what === "started" ? "would dispatch" : r.what}**`,
+          safeLink(cell(r.reason), r.link),
+        ]),
+      ),
+      "",
+    );
+  }
+
+  if (model.skipped.length > 0) {
+    lines.push(`### Skipped (${counts.skipped})`, "");
+    // One budget across the groups, so sixteen full groups cannot make sixteen full tables.
+    let budget = MAX_ROWS;
+    for (const group of model.skipped) {
+      lines.push(`#### \`${group.code}\` (${group.issues.length})`, "");
+      const max = Math.max(budget, 0);
+      if (max === 0) {
+        lines.push(`_${plural(group.issues.length, "issue")}, not shown._`, "");
+        continue;
+      }
       lines.push(
         ...table(
-          ["issue", "agent", "commit", "CI", "action", "why"],
-          watch.runs.map((r) => [
-            safeLink(cell(ref(r)), r.url),
-            safeLink(r.agent ?? "—", r.agentLink),
-            r.sha ? `\`${r.sha.slice(0, 7)}\`` : "—",
-            r.ci === null ? "—" : `${r.ci}${r.failing ? `: ${cell(r.failing, 80)}` : ""}`,
-            `**${r.action}**`,
-            cell(r.reason),
-          ]),
+          ["issue", "title", "detail"],
+          group.issues.map((s) => [issueCell(s), cell(s.title, 80), cell(s.reason)]),
+          max,
         ),
         "",
       );
+      budget -= Math.min(group.issues.length, max);
     }
   }
 
-  if (poll) {
-    lines.push("### Ready issues", "");
-    if (poll.note) lines.push(cell(poll.note, 300), "");
-    const rows = [
-      ...poll.dispatched.map((d) => [
-        safeLink(cell(ref(d)), d.url),
-        cell(d.title, 80),
-        `**${meta.dryRun ? "would dispatch" : "dispatched"}**`,
-        safeLink(`attempt ${d.attempt}`, d.link),
-      ]),
-      ...poll.deferred.map((d) => [cell(ref(d)), "", "deferred", "the tick ran out of time"]),
-      ...poll.skipped.map((s) => [
-        safeLink(cell(ref(s)), s.url),
-        cell(s.title, 80),
-        `skipped: ${s.code}`,
-        cell(s.reason),
-      ]),
-    ];
-    if (rows.length === 0) lines.push("No issue carries the ready label.", "");
-    else lines.push(...table(["issue", "title", "outcome", "detail"], rows), "");
-  }
-
-  const rings = (watch?.runs ?? []).filter((r) => r.doorbell !== null);
-  if (rings.length > 0) {
+  if (model.doorbells.length > 0) {
     lines.push("### Doorbells", "");
-    for (const r of rings) {
-      const d = r.doorbell;
-      if (!d) continue;
+    for (const d of model.doorbells.slice(0, MAX_ROWS)) {
       const sent = d.sent.length > 0 ? `sent via ${d.sent.join(", ")}` : "no sink configured";
       const failed =
         d.failed.length > 0
-          ? `; **failed**: ${d.failed.map((f) => cell(f.error, 100)).join("; ")} (owed, retried next tick)`
+          ? `; **failed**: ${d.failed.map((f) => cell(f, 100)).join("; ")} (owed, retried next tick)`
           : "";
-      lines.push(`- ${d.kind} for ${cell(ref(r))}: ${d.failed.length > 0 && d.sent.length === 0 ? "" : sent}${failed}`);
+      lines.push(`- ${d.kind} for ${cell(ref(d))}: ${d.failed.length > 0 && d.sent.length === 0 ? "" : sent}${failed}`);
     }
     lines.push("");
   }
 
-  const failures = [...(watch?.failures ?? []), ...(poll?.failures ?? [])];
-  if (failures.length > 0) {
-    lines.push(
-      "### ❌ Errors",
-      "",
-      ...failures
-        .slice(0, MAX_ROWS)
-        .map((f) => `- ${cell(`${f.repo}#${f.issue}`)} (${f.stage}): ${cell(f.error, 300)}`),
-      "",
-    );
-  }
-
-  if (meta.requests) {
-    const q = meta.requests;
+  if (model.spend) {
+    const q = model.spend.requests;
     const left = Object.entries(q.rateLimitRemaining)
       .map(([resource, n]) => `${resource} ${n}`)
       .join(", ");
     lines.push(
-      "### Requests",
+      "### Spend",
       "",
-      `GitHub: ${q.rest} REST, ${q.graphql} GraphQL (${q.graphqlPoints} points), ${q.writes} writes, ${q.rest + q.graphql - q.logical} retries.` +
+      `GitHub: ${plural(q.rest, "REST request")}, ${plural(q.graphql, "GraphQL request")} (${plural(q.graphqlPoints, "point")}), ${plural(q.writes, "write")}, ${plural(q.rest + q.graphql - q.logical, "retry", "retries")}.` +
         (left ? ` Rate limit left: ${left}.` : "") +
-        (meta.executorRequests !== null ? ` Executor: ${meta.executorRequests} requests.` : ""),
+        (model.spend.executorRequests !== null ? ` Executor: ${plural(model.spend.executorRequests, "request")}.` : ""),
       "",
     );
+  }
+
+  if (model.errors.length > 0) {
+    lines.push(
+      `### ❌ Errors (${model.errors.length})`,
+      "",
+      ...model.errors
+        .slice(0, MAX_ROWS)
+        .map((f) => `- ${cell(`${f.repo}#${f.issue}`)} (${cell(f.stage, 40)}): ${cell(f.error, 300)}`),
+      ...(model.errors.length > MAX_ROWS ? ["", `_…and ${model.errors.length - MAX_ROWS} more, not shown._`] : []),
+      "",
+    );
+  }
+  return fitToLimit(lines, SUMMARY_BUDGET_BYTES);
+}
+
+/** Keeps whole lines up to `budget` bytes of UTF-8 and says how many were left out. */
+export function fitToLimit(lines: readonly string[], budget: number): string {
+  let used = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const bytes = Buffer.byteLength(lines[i] ?? "", "utf8") + 1;
+    if (used + bytes > budget) {
+      return [
+        ...lines.slice(0, i),
+        "",
+        `_…the report was cut here to stay under GitHub's 1 MiB limit: ${plural(lines.length - i, "line")} not shown._`,
+      ].join("\n");
+    }
+    used += bytes;
   }
   return lines.join("\n");
 }
 
 /** The same report for a terminal: Markdown tables read fine there, links reduced to their text. */
-export function renderTerminal(meta: ReportMeta, watch: WatchReport | null, poll: PollReport | null): string {
-  return renderMarkdown(meta, watch, poll)
+export function renderTerminal(
+  meta: ReportMeta,
+  watch: WatchReport | null,
+  poll: PollReport | null,
+  options: RenderOptions = {},
+): string {
+  return toTerminal(renderMarkdown(meta, watch, poll, options));
+}
+
+export function toTerminal(markdown: string): string {
+  return markdown
     .replace(/\[([^\]]*)\]\((https?:[^)]+)\)/g, "$1")
     .replace(/\\([`*_[\]])/g, "$1")
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")
     .replace(/&amp;/g, "&")
     .replace(/\u200b/g, "");
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled value: ${JSON.stringify(value)}`);
 }

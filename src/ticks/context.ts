@@ -7,14 +7,14 @@ import type { RecordSeal } from "../core/run-record.js";
 import type { Config } from "../core/config.js";
 import type { Executor } from "../executors/executor.js";
 import type { GitHubClient } from "../github/client.js";
-import type { IssueWriter, WriteRecord } from "../github/writes.js";
+import type { IssueWriter } from "../github/writes.js";
 import type { DoorbellSink } from "../notify/doorbell.js";
 
 export interface TickContext {
   config: Config;
   github: GitHubClient;
   /** The real writer, or a recording one in dry-run mode. */
-  writer: IssueWriter & { done: WriteRecord[] };
+  writer: IssueWriter;
   executor: Executor;
   /** Empty in dry-run mode: nothing rings. */
   doorbells: DoorbellSink[];

@@ -61,6 +61,8 @@ export interface PollReport {
   skipped: SkippedIssue[];
   /** Chosen but not started because the tick ran out of time. */
   deferred: IssueRef[];
+  /** Every issue holding the in-progress label when the tick read the fleet (runs already in flight). */
+  locked: IssueRef[];
   failures: IssueFailure[];
   note: string | null;
 }
@@ -81,6 +83,7 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
     dispatched: [],
     skipped: [],
     deferred: [],
+    locked: [],
     failures: [],
     note: null,
   };
@@ -114,6 +117,7 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
     }
   }
   const inFlight = facts.repos.flatMap((r) => r.locked.map((number) => ({ repo: r.repo, number })));
+  report.locked = inFlight;
 
   // Roles, then blocker states: each read only for issues whose outcome they can change.
   const roles = new RoleLookup(ctx.github);

@@ -11,7 +11,16 @@ import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
 import { fixForwardPrompt } from "../core/prompt.js";
 import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
 import { applyAction, markDoorbellDelivered, nextAction, type ActionKind } from "../core/state-machine.js";
-import type { AgentState, AgentStatus, CiState, CiVerdict, DoorbellKind } from "../core/types.js";
+import type {
+  AgentState,
+  AgentStatus,
+  CiStage,
+  CiState,
+  CiVerdict,
+  DoorbellKind,
+  Instant,
+  RunPhase,
+} from "../core/types.js";
 import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
 import { readAllComments, readWatchFacts, RECORD_MARKER_PREFIX, type RunIssueFacts } from "../github/reads.js";
 import { ringAll, type RingResult } from "../notify/doorbell.js";
@@ -35,8 +44,29 @@ export interface WatchedRun {
   failing: string | null;
   action: ActionKind | "escalate-bad-record" | "ignored";
   reason: string;
+  /** The record's phase after this tick's action; null when there is no readable record. */
+  phase: RunPhase | null;
+  /** When the run was dispatched (or claimed, before a dispatch), for its age in the report. */
+  since: Instant | null;
+  /** Fix-forward turns sent so far, after this tick's action. */
+  fixForwards: number | null;
+  /** The CI stage that decided the verdict (build, deploy, rollout), when something was pushed. */
+  ciStage: CiStage | null;
   /** The doorbell rung this tick, if any. */
   doorbell: (RingResult & { kind: DoorbellKind }) | null;
+}
+
+/** An open issue the loop handed to a human (human label and a loop record), still waiting for one. */
+export interface HandedIssue {
+  repo: string;
+  number: number;
+  title: string;
+  url: string;
+  reason: string;
+  /** When the loop handed it over, when the record says. */
+  since: Instant | null;
+  agentLink: string | null;
+  sha: string | null;
 }
 
 export interface WatchReport {
@@ -44,6 +74,8 @@ export interface WatchReport {
   identity: string | null;
   repos: { repo: string; error: string | null }[];
   runs: WatchedRun[];
+  /** Every open issue in the served repos the loop handed to a human: the report's "Needs you". */
+  handed: HandedIssue[];
   failures: IssueFailure[];
   note: string | null;
 }
@@ -68,7 +100,15 @@ interface Delivered {
 
 export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   const { config } = ctx;
-  const report: WatchReport = { tick: "watch", identity: null, repos: [], runs: [], failures: [], note: null };
+  const report: WatchReport = {
+    tick: "watch",
+    identity: null,
+    repos: [],
+    runs: [],
+    handed: [],
+    failures: [],
+    note: null,
+  };
   const repos = shardRepos(config.allowlist, config.shard);
   if (repos.length === 0) {
     report.note = "the allowlist is empty: nothing to watch";
@@ -324,6 +364,10 @@ async function advance(
     failing: verdict?.signature ?? null,
     action: action.kind,
     reason: action.reason,
+    phase: next.phase,
+    since: record.dispatchedAt ?? record.claimedAt,
+    fixForwards: next.fixForwards,
+    ciStage: verdict?.stage ?? null,
     doorbell: rung,
   };
 }
@@ -439,6 +483,10 @@ function ignored(issue: RunIssueFacts, reason: string): WatchedRun {
     failing: null,
     action: "ignored",
     reason,
+    phase: null,
+    since: null,
+    fixForwards: null,
+    ciStage: null,
     doorbell: null,
   };
 }

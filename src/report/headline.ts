@@ -1,0 +1,57 @@
+// The report's first line: what state the loop is in, at a glance. Pure and
+// import-free, so the disarmed path in main.ts can use it without loading the
+// rest of the report. Owns the one rule about colour: the emoji is green only
+// when the loop is armed AND serves at least one repository; an armed loop with
+// nothing to serve is not "all good", it is a configuration to look at.
+
+export type LoopState = "armed" | "draining" | "stopped" | "disarmed";
+
+export interface Headline {
+  state: LoopState;
+  emoji: string;
+  text: string;
+}
+
+export interface HeadlineInput {
+  state: LoopState;
+  /** Repositories this run serves (after sharding). */
+  repos: number;
+  dryRun: boolean;
+  /** Why a tick stopped early; only for `stopped`. */
+  stoppedBecause?: string | null;
+}
+
+export function headline({ state, repos, dryRun, stoppedBecause = null }: HeadlineInput): Headline {
+  const dry = dryRun ? " 🧪 Dry run: nothing was written, dispatched or rung; below is what would have happened." : "";
+  switch (state) {
+    case "armed":
+      return repos > 0
+        ? { state, emoji: "🟢", text: `Armed, serving ${plural(repos, "repository", "repositories")}.${dry}` }
+        : { state, emoji: "🟡", text: `Armed, but serving no repository: check the allowlist and shard.${dry}` };
+    case "draining":
+      return {
+        state,
+        emoji: "🚰",
+        text: `Draining: in-flight runs are watched to the end; nothing new starts.${dry}`,
+      };
+    case "stopped":
+      return {
+        state,
+        emoji: "❌",
+        text: `Stopped: ${stoppedBecause ?? "a tick could not finish"}.${dry}`,
+      };
+    case "disarmed":
+      return { state, emoji: "🛑", text: "Disarmed (kill switch on): no requests were made." };
+    default:
+      return unreachable(state);
+  }
+}
+
+/** `1 request`, `2 requests`: counts in every report read right. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled loop state: ${JSON.stringify(value)}`);
+}
