@@ -319,7 +319,8 @@ describe("without record-key, the job summary warns about the shared identity", 
     failures: [],
     note: null,
   });
-  const WARNING = /github-actions\\?\[bot\\?\], which every workflow of a repository shares, and record-key is not set/g;
+  const WARNING =
+    /github-actions\\?\[bot\\?\], which every workflow of a repository shares, and record-key is not set/g;
 
   it("once, when the loop writes as github-actions[bot] with no key", () => {
     expect(
