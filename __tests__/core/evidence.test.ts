@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   candidateShas,
   deliveredPullRequest,
+  isAgentCommit,
+  notTheAgents,
   pickProgressComment,
   pushedCommit,
   type CommitReference,
@@ -46,18 +48,40 @@ describe("the progress comment", () => {
 
 const ref = (sha: string, at: string, repo: string | null = "acme/api"): CommitReference => ({ sha, at, repo });
 const since = "2026-01-01T10:00:00Z";
+const RUN_ID = "afk-acme-api-1-a1";
+
+describe("the agent's commit", () => {
+  it("carries the run's trailer on a line of its own", () => {
+    expect(isAgentCommit(`Fix it\n\nRefs #1\nAFK-Run: ${RUN_ID}`, RUN_ID)).toBe(true);
+    expect(isAgentCommit(`Fix it\r\n\r\nafk-run:   ${RUN_ID}  `, RUN_ID)).toBe(true);
+  });
+
+  it("not a message without it, with another run's id, or naming it only in passing", () => {
+    expect(isAgentCommit("docs: typo, see #1", RUN_ID)).toBe(false);
+    expect(isAgentCommit(`Fix\n\nAFK-Run: ${RUN_ID}-2`, RUN_ID)).toBe(false);
+    expect(isAgentCommit(`Revert "AFK-Run: ${RUN_ID}"`, RUN_ID)).toBe(false);
+    expect(isAgentCommit(null, RUN_ID)).toBe(false);
+  });
+});
 
 describe("the pushed commit", () => {
   const everywhere = () => true;
 
   it("ignores commits referenced before the dispatch", () => {
     expect(
-      pushedCommit([ref("a", "2026-01-01T09:59:59Z")], { repo: "acme/api", since, onDefaultBranch: everywhere }),
+      pushedCommit([ref("a", "2026-01-01T09:59:59Z")], {
+        repo: "acme/api",
+        since,
+        onDefaultBranch: everywhere,
+        isAgents: everywhere,
+      }),
     ).toBeNull();
   });
 
   it("ignores a commit exactly at the dispatch instant", () => {
-    expect(pushedCommit([ref("a", since)], { repo: "acme/api", since, onDefaultBranch: everywhere })).toBeNull();
+    expect(
+      pushedCommit([ref("a", since)], { repo: "acme/api", since, onDefaultBranch: everywhere, isAgents: everywhere }),
+    ).toBeNull();
   });
 
   it("ignores commits not reachable from the default branch", () => {
@@ -67,6 +91,7 @@ describe("the pushed commit", () => {
         repo: "acme/api",
         since,
         onDefaultBranch: onBranch,
+        isAgents: everywhere,
       })?.sha,
     ).toBe("b");
   });
@@ -77,6 +102,7 @@ describe("the pushed commit", () => {
         repo: "acme/api",
         since,
         onDefaultBranch: everywhere,
+        isAgents: everywhere,
       }),
     ).toBeNull();
   });
@@ -87,7 +113,32 @@ describe("the pushed commit", () => {
       ref("fix", "2026-01-01T10:40:00Z"),
       ref("mid", "2026-01-01T10:20:00Z"),
     ];
-    expect(pushedCommit(refs, { repo: "acme/api", since, onDefaultBranch: everywhere })?.sha).toBe("fix");
+    expect(
+      pushedCommit(refs, { repo: "acme/api", since, onDefaultBranch: everywhere, isAgents: everywhere })?.sha,
+    ).toBe("fix");
+  });
+
+  it("ignores a commit that mentions the issue but is not the agent's, however new and green", () => {
+    const agents = (sha: string) => sha === "agent";
+    const refs = [ref("agent", "2026-01-01T10:10:00Z"), ref("stray", "2026-01-01T10:40:00Z")];
+    const options = { repo: "acme/api", since, onDefaultBranch: everywhere, isAgents: agents };
+    expect(pushedCommit(refs, options)?.sha).toBe("agent");
+    expect(pushedCommit([ref("stray", "2026-01-01T10:40:00Z")], options)).toBeNull();
+  });
+
+  it("lists the other same-repo commits since the dispatch as not the agent's, oldest first, once each", () => {
+    const refs = [
+      ref("late", "2026-01-01T10:50:00Z"),
+      ref("agent", "2026-01-01T10:10:00Z"),
+      ref("early", "2026-01-01T10:20:00Z"),
+      ref("early", "2026-01-01T10:30:00Z"),
+      ref("before", "2026-01-01T09:00:00Z"),
+      ref("fork", "2026-01-01T10:30:00Z", "fork/api"),
+    ];
+    expect(notTheAgents(refs, { repo: "acme/api", since, isAgents: (sha) => sha === "agent" })).toEqual([
+      "early",
+      "late",
+    ]);
   });
 
   it("candidate shas are the newest distinct same-repo references after dispatch, capped", () => {
@@ -107,35 +158,48 @@ describe("the pull request a run delivered through", () => {
   const pull = (number: number, over: Partial<PullRequestCandidate> = {}): PullRequestCandidate => ({
     number,
     crossRepository: false,
-    head: { sha: `head${number}`, committedAt: "2026-01-01T10:05:00Z" },
+    head: { sha: `head${number}`, committedAt: "2026-01-01T10:05:00Z", message: `Fix\n\nRefs #1\nAFK-Run: ${RUN_ID}` },
     ...over,
   });
 
   it("is the pull request from the run's branch in the issue's own repository", () => {
-    expect(deliveredPullRequest([pull(7)], { since })?.head.sha).toBe("head7");
+    expect(deliveredPullRequest([pull(7)], { since, runId: RUN_ID })?.head.sha).toBe("head7");
   });
 
   it("never one from a fork: anyone can name a branch after the run", () => {
-    expect(deliveredPullRequest([pull(7, { crossRepository: true })], { since })).toBeNull();
-    expect(deliveredPullRequest([pull(8, { crossRepository: true }), pull(7)], { since })?.number).toBe(7);
+    expect(deliveredPullRequest([pull(7, { crossRepository: true })], { since, runId: RUN_ID })).toBeNull();
+    expect(deliveredPullRequest([pull(8, { crossRepository: true }), pull(7)], { since, runId: RUN_ID })?.number).toBe(
+      7,
+    );
   });
 
   it("not one whose head predates the dispatch: nothing new was pushed to it", () => {
-    const head = (committedAt: string | null) => ({ head: { sha: "head7", committedAt } });
-    expect(deliveredPullRequest([pull(7, head("2026-01-01T09:59:00Z"))], { since })).toBeNull();
-    expect(deliveredPullRequest([pull(7, head(since))], { since })).toBeNull();
-    expect(deliveredPullRequest([pull(7, head(null))], { since })).toBeNull();
+    const head = (committedAt: string | null) => ({
+      head: { sha: "head7", committedAt, message: `AFK-Run: ${RUN_ID}` },
+    });
+    expect(deliveredPullRequest([pull(7, head("2026-01-01T09:59:00Z"))], { since, runId: RUN_ID })).toBeNull();
+    expect(deliveredPullRequest([pull(7, head(since))], { since, runId: RUN_ID })).toBeNull();
+    expect(deliveredPullRequest([pull(7, head(null))], { since, runId: RUN_ID })).toBeNull();
   });
 
   it("not one whose head branch is gone", () => {
-    expect(deliveredPullRequest([pull(7, { head: null })], { since })).toBeNull();
+    expect(deliveredPullRequest([pull(7, { head: null })], { since, runId: RUN_ID })).toBeNull();
   });
 
   it("the newest when several qualify, whatever order GitHub listed them in", () => {
-    expect(deliveredPullRequest([pull(7), pull(12), pull(9)], { since })?.number).toBe(12);
+    expect(deliveredPullRequest([pull(7), pull(12), pull(9)], { since, runId: RUN_ID })?.number).toBe(12);
   });
 
   it("none when there is none", () => {
-    expect(deliveredPullRequest([], { since })).toBeNull();
+    expect(deliveredPullRequest([], { since, runId: RUN_ID })).toBeNull();
+  });
+
+  it("not one whose head is someone else's commit on the run's branch (no run trailer, or another run's)", () => {
+    const headBy = (message: string | null) => ({
+      head: { sha: "head7", committedAt: "2026-01-01T10:05:00Z", message },
+    });
+    expect(deliveredPullRequest([pull(7, headBy("Merge main into the branch"))], { since, runId: RUN_ID })).toBeNull();
+    expect(deliveredPullRequest([pull(7, headBy("AFK-Run: afk-other-run"))], { since, runId: RUN_ID })).toBeNull();
+    expect(deliveredPullRequest([pull(7, headBy(null))], { since, runId: RUN_ID })).toBeNull();
   });
 });

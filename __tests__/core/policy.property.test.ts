@@ -4,7 +4,14 @@ import { aConfig } from "../../__fixtures__/core.js";
 import type { Config } from "../../src/core/config.js";
 import { rolesToResolve, selectDispatches, type PolicyInput, type Selection } from "../../src/core/policy.js";
 import { comparePriority, refKey } from "../../src/core/refs.js";
-import { ROLES, type Actor, type Blocker, type IssueRef, type ReadyIssue } from "../../src/core/types.js";
+import {
+  ROLES,
+  type Actor,
+  type Blocker,
+  type ContentEdit,
+  type IssueRef,
+  type ReadyIssue,
+} from "../../src/core/types.js";
 
 // --- random worlds: small vocabularies, so collisions (same repo, same actor, same instant) are common ---
 
@@ -52,8 +59,18 @@ const readyIssue: fc.Arbitrary<ReadyIssue> = fc
     labels,
     readyLabeledBy: mostly(maintainer, fc.option(actor)),
     readyLabeledAt: mostly(fc.constant("2026-06-01T06:00:00Z"), fc.option(instant)),
-    lastEditedAt: mostly(fc.constant(null), fc.option(instant)),
-    lastEditedBy: fc.option(actor, { freq: 3 }),
+    edits: mostly(
+      fc.constant<ContentEdit[]>([]),
+      fc.array(
+        fc.record({
+          what: fc.constantFrom("title" as const, "body" as const),
+          at: instant,
+          by: fc.option(actor, { freq: 3 }),
+        }),
+        { maxLength: 3 },
+      ),
+    ),
+    editHistoryComplete: mostly(fc.constant(true), fc.boolean()),
     blockers: mostly(fc.constant<Blocker[]>([]), fc.array(blocker, { maxLength: 3 })),
     previousAttempts: mostly(fc.constant(0), fc.integer({ min: 0, max: 4 })),
   })
@@ -124,9 +141,10 @@ function mustNeverRun(issue: ReadyIssue, input: PolicyInput): string | null {
   if (all.has(refKey(issue))) return "already running";
   if (hasLabel(issue, c.labels.human) || hasLabel(issue, c.labels.frozen)) return "handed back";
   if (!trusted(issue.readyLabeledBy, c)) return "untrusted labeler";
-  if (issue.lastEditedAt !== null && !trusted(issue.lastEditedBy, c)) {
-    if (issue.readyLabeledAt === null || issue.lastEditedAt > issue.readyLabeledAt) return "edited after approval";
-  }
+  if (!issue.editHistoryComplete) return "edit history unread";
+  const label = issue.readyLabeledAt;
+  const afterLabel = issue.edits.filter((e) => label === null || e.at > label);
+  if (afterLabel.some((e) => !trusted(e.by, c))) return "edited after approval";
   if (issue.previousAttempts >= c.limits.maxRunsPerIssue) return "out of runs";
   if (issue.blockers.some((b) => b.state !== "closed")) return "blocked";
   if (holdersIn(all, issue.repo) >= c.limits.maxPerRepo) return "repo busy";
@@ -286,7 +304,7 @@ function mapActors(input: PolicyInput, f: (actor: Actor, issue: ReadyIssue, slot
     ready: input.ready.map((issue) => ({
       ...issue,
       readyLabeledBy: issue.readyLabeledBy && f(issue.readyLabeledBy, issue, 0),
-      lastEditedBy: issue.lastEditedBy && f(issue.lastEditedBy, issue, 1),
+      edits: issue.edits.map((edit) => ({ ...edit, by: edit.by && f(edit.by, issue, 1) })),
     })),
   };
 }
@@ -326,7 +344,9 @@ const tickView: fc.Arbitrary<TickView> = world.chain((input) => {
       ...input,
       ready: input.ready.map((issue, i) => {
         const e = edits[i];
-        return e === null || e === undefined ? issue : { ...issue, lastEditedAt: e[0], lastEditedBy: e[1] };
+        return e === null || e === undefined
+          ? issue
+          : { ...issue, edits: [{ what: "body" as const, at: e[0], by: e[1] }], editHistoryComplete: true };
       }),
     })),
     known: mostly(fc.constant<boolean[]>([]), fc.array(fc.boolean(), { minLength: 2 * n, maxLength: 2 * n })),
@@ -355,17 +375,26 @@ describe("rolesToResolve, on random worlds", () => {
   });
 
   it("asks only while armed, only about actors of allowlisted ready issues, each pair once", () => {
+    // The checks below run per pair asked; a world with no pair checks only the switch. Count
+    // both kinds of world so a generator drifting toward empty answers fails here, not silently.
+    const RUNS = 300;
+    let withPairs = 0;
+    let halted = 0;
     fc.assert(
       fc.property(tickView, (view) => {
         const input = asSeen(view);
         const pairs = rolesToResolve(input);
-        if (input.config.killSwitch !== "off") expect(pairs).toEqual([]);
+        if (input.config.killSwitch !== "off") {
+          halted++;
+          expect(pairs).toEqual([]);
+        }
+        if (pairs.length > 0) withPairs++;
         expect(new Set(pairs.map((pair) => roleKey(pair.repo, pair.login))).size).toBe(pairs.length);
         for (const pair of pairs) {
           const source = input.ready.find(
             (issue) =>
               lower(issue.repo) === lower(pair.repo) &&
-              [issue.readyLabeledBy, issue.lastEditedBy].some(
+              [issue.readyLabeledBy, ...issue.edits.map((e) => e.by)].some(
                 (who) => who !== null && lower(who.login) === lower(pair.login) && who.role === "unknown",
               ),
           );
@@ -373,7 +402,12 @@ describe("rolesToResolve, on random worlds", () => {
           expect(ALLOWLIST).toContain(lower(pair.repo));
         }
       }),
+      { numRuns: RUNS },
     );
+    // Measured 27-46% of worlds with pairs (46% since repo-busy comes after trust); the floor
+    // sits far below that, so only a generator or resolver that stops asking trips it.
+    expect(withPairs).toBeGreaterThanOrEqual(RUNS * 0.15);
+    expect(halted).toBeGreaterThan(0);
   });
 
   it("does not depend on the order of its inputs", () => {

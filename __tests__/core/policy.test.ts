@@ -15,13 +15,14 @@ import {
   SKIP_CODES,
   awaitingNativeBlockerCheck,
   describeSkip,
+  ROLE_LOOKUPS_PER_ISSUE,
   rolesToResolve,
   selectDispatches,
   type Selection,
   type SkipCode,
   type SkipReason,
 } from "../../src/core/policy.js";
-import type { Actor, IssueRef, ReadyIssue } from "../../src/core/types.js";
+import type { Actor, Instant, IssueRef, ReadyIssue } from "../../src/core/types.js";
 
 interface Setup {
   inFlight?: IssueRef[];
@@ -48,6 +49,12 @@ const dispatchedNumbers = (result: Selection) => result.dispatch.map((d) => `${d
 
 const LATER = "2026-06-01T11:00:00Z";
 const EARLIER = "2026-06-01T09:00:00Z";
+const LATEST = "2026-06-01T11:30:00Z";
+
+/** An issue whose body `by` edited at `at`, and nothing else. */
+const editedBy = (by: Actor | null, at: Instant = LATER): Pick<ReadyIssue, "edits"> => ({
+  edits: [{ what: "body", at, by }],
+});
 
 describe("dispatch", () => {
   it("dispatches an issue that passes every gate, as attempt 1", () => {
@@ -237,7 +244,7 @@ describe("approved content", () => {
   const mallory = anActor({ login: "mallory", role: "read" });
 
   it("skips an issue edited after the label by someone not trusted", () => {
-    const issue = aReadyIssue({ lastEditedAt: LATER, lastEditedBy: mallory });
+    const issue = aReadyIssue({ ...editedBy(mallory, LATER) });
     expect(verdict(issue)).toEqual({
       code: "edited-after-approval",
       editor: "mallory",
@@ -247,12 +254,12 @@ describe("approved content", () => {
   });
 
   it("accepts an edit after the label by a trusted person", () => {
-    expect(verdict(aReadyIssue({ lastEditedAt: LATER, lastEditedBy: anActor({ role: "admin" }) }))).toBe("dispatched");
+    expect(verdict(aReadyIssue({ ...editedBy(anActor({ role: "admin" }), LATER) }))).toBe("dispatched");
   });
 
   it("accepts an edit after the label by a listed user", () => {
     const config = aConfig({ "trusted-users": "mallory" });
-    expect(verdict(aReadyIssue({ lastEditedAt: LATER, lastEditedBy: mallory }), { config })).toBe("dispatched");
+    expect(verdict(aReadyIssue({ ...editedBy(mallory, LATER) }), { config })).toBe("dispatched");
   });
 
   it.each([
@@ -260,18 +267,18 @@ describe("approved content", () => {
     ["at the same instant as", LABELED_AT],
     ["at the same instant (another offset) as", "2026-06-01T12:00:00+02:00"],
   ])("accepts any edit made %s the label", (_when, editedAt) => {
-    expect(verdict(aReadyIssue({ lastEditedAt: editedAt, lastEditedBy: mallory }))).toBe("dispatched");
+    expect(verdict(aReadyIssue({ ...editedBy(mallory, editedAt) }))).toBe("dispatched");
   });
 
   it("does not trust a bot's edit after the label", () => {
-    expect(verdict(aReadyIssue({ lastEditedAt: LATER, lastEditedBy: aBot() }))).toMatchObject({
+    expect(verdict(aReadyIssue({ ...editedBy(aBot(), LATER) }))).toMatchObject({
       code: "edited-after-approval",
       editor: "dependabot[bot]",
     });
   });
 
   it("does not trust an edit after the label by an account that cannot be named", () => {
-    expect(verdict(aReadyIssue({ lastEditedAt: LATER, lastEditedBy: null }))).toEqual({
+    expect(verdict(aReadyIssue({ ...editedBy(null, LATER) }))).toEqual({
       code: "edited-after-approval",
       editor: null,
       editedAt: LATER,
@@ -280,7 +287,7 @@ describe("approved content", () => {
   });
 
   it("an untrusted edit with no known label time counts as after the label", () => {
-    expect(verdict(aReadyIssue({ readyLabeledAt: null, lastEditedAt: EARLIER, lastEditedBy: mallory }))).toEqual({
+    expect(verdict(aReadyIssue({ readyLabeledAt: null, ...editedBy(mallory, EARLIER) }))).toEqual({
       code: "edited-after-approval",
       editor: "mallory",
       editedAt: EARLIER,
@@ -288,8 +295,61 @@ describe("approved content", () => {
     });
   });
 
+  it("a later trusted edit does not launder an untrusted one: the earliest untrusted edit is named", () => {
+    const maya = anActor({ login: "maya", role: "admin" });
+    const laundered = aReadyIssue({
+      edits: [
+        { what: "title", at: LATEST, by: maya },
+        { what: "body", at: LATER, by: mallory },
+        { what: "body", at: LATEST, by: maya },
+      ],
+    });
+    expect(verdict(laundered)).toEqual({
+      code: "edited-after-approval",
+      editor: "mallory",
+      editedAt: LATER,
+      labeledAt: LABELED_AT,
+    });
+  });
+
+  it("a trusted title edit does not launder an untrusted one, in whatever order the edits arrive", () => {
+    const maya = anActor({ login: "maya", role: "admin" });
+    const edits = [
+      { what: "title" as const, at: LATER, by: mallory },
+      { what: "body" as const, at: LATEST, by: maya },
+    ];
+    expect(verdict(aReadyIssue({ edits }))).toMatchObject({ code: "edited-after-approval", editor: "mallory" });
+    expect(verdict(aReadyIssue({ edits: [...edits].reverse() }))).toMatchObject({ editor: "mallory" });
+  });
+
+  it("an untrusted edit before the label stays approved under later trusted edits", () => {
+    const maya = anActor({ login: "maya", role: "admin" });
+    const edits = [
+      { what: "body" as const, at: EARLIER, by: mallory },
+      { what: "title" as const, at: LATER, by: maya },
+    ];
+    expect(verdict(aReadyIssue({ edits }))).toBe("dispatched");
+  });
+
+  it("an edit history longer than what was read is treated as edited by an unknown person", () => {
+    expect(verdict(aReadyIssue({ editHistoryComplete: false }))).toEqual({
+      code: "edit-history-unread",
+      labeledAt: LABELED_AT,
+    });
+  });
+
+  it("an unread edit history comes after the labeller's trust and before a known untrusted edit", () => {
+    const untrusted = anActor({ login: "mallory", role: "read" });
+    expect(verdict(aReadyIssue({ editHistoryComplete: false, readyLabeledBy: untrusted }))).toMatchObject({
+      code: "untrusted-labeler",
+    });
+    expect(verdict(aReadyIssue({ editHistoryComplete: false, ...editedBy(mallory) }))).toMatchObject({
+      code: "edit-history-unread",
+    });
+  });
+
   it("an untrusted edit at a time that cannot be read counts as after the label", () => {
-    expect(verdict(aReadyIssue({ lastEditedAt: "yesterday", lastEditedBy: mallory }))).toMatchObject({
+    expect(verdict(aReadyIssue({ ...editedBy(mallory, "yesterday") }))).toMatchObject({
       code: "edited-after-approval",
     });
   });
@@ -493,10 +553,10 @@ const FAIL_GATE: Record<SkipCode, (scene: Scene) => void> = {
   "handed-to-human": (s) => void s.labels.push("ready-for-human"),
   "repo-busy": (s) => void s.inFlight.push(aRef(9)),
   "untrusted-labeler": (s) => void (s.issue.readyLabeledBy = anActor({ login: "mallory", role: "read" })),
-  "edited-after-approval": (s) => {
-    s.issue.lastEditedAt = LATER;
-    s.issue.lastEditedBy = anActor({ login: "mallory", role: "read" });
-  },
+  // More edits than were read: an unread one may be anyone's.
+  "edit-history-unread": (s) => void (s.issue.editHistoryComplete = false),
+  "edited-after-approval": (s) =>
+    void (s.issue.edits = [{ what: "body", at: LATER, by: anActor({ login: "mallory", role: "read" }) }]),
   // Text the rendered page does not show, far more than what it shows.
   "mostly-hidden": (s) => void (s.issue.body = `<!-- ${"hidden ".repeat(400)} -->`),
   "max-runs-reached": (s) => void (s.issue.previousAttempts = 3),
@@ -522,25 +582,6 @@ function failing(...codes: SkipCode[]): SkipReason | "dispatched" {
 }
 
 describe("gate order", () => {
-  it("is switch, drain, allowlist, duplicate, running, handed back, trust, content, runs, blockers, then capacity", () => {
-    expect(SKIP_CODES).toEqual([
-      "kill-switch",
-      "draining",
-      "not-allowlisted",
-      "duplicate",
-      "already-running",
-      "handed-to-human",
-      "untrusted-labeler",
-      "edited-after-approval",
-      "mostly-hidden",
-      "max-runs-reached",
-      "blocked",
-      "repo-busy",
-      "outranked",
-      "max-in-flight",
-    ]);
-  });
-
   const adjacent = SKIP_CODES.slice(1)
     .map((later, i) => [SKIP_CODES[i] as SkipCode, later] as const)
     .filter(([earlier, later]) => !EXCLUSIVE.has(`${earlier} ${later}`));
@@ -590,7 +631,7 @@ describe("gate order", () => {
   });
 
   const untrusted = { readyLabeledBy: anActor({ login: "mallory", role: "read" }) };
-  const edited = { lastEditedAt: LATER, lastEditedBy: anActor({ login: "eve", role: "none" }) };
+  const edited = { ...editedBy(anActor({ login: "eve", role: "none" }), LATER) };
 
   it.each<[string, Partial<ReadyIssue>, SkipReason["code"]]>([
     ["not allowlisted and running", { repo: "evil/repo", labels: ["agent-in-progress"] }, "not-allowlisted"],
@@ -620,7 +661,7 @@ describe("roles to resolve", () => {
     rolesToResolve({ ready, inFlight, config });
   /** Labelled by alice and edited after the label by bob, neither role known yet. */
   const unvetted = (overrides: Partial<ReadyIssue> = {}) =>
-    aReadyIssue({ readyLabeledBy: unknown("alice"), lastEditedAt: LATER, lastEditedBy: unknown("bob"), ...overrides });
+    aReadyIssue({ readyLabeledBy: unknown("alice"), ...editedBy(unknown("bob"), LATER), ...overrides });
 
   it("asks for the labeller and the post-label editor of an issue in a free repo", () => {
     expect(needs([unvetted()])).toEqual([
@@ -631,9 +672,9 @@ describe("roles to resolve", () => {
 
   it("asks once per (repo, login), comparing both case-insensitively and keeping the first spelling", () => {
     const issues = [
-      unvetted({ number: 1, labels: ["P0"], readyLabeledBy: unknown("Alice"), lastEditedBy: unknown("ALICE") }),
-      unvetted({ number: 2, repo: "ACME/API", lastEditedBy: unknown("alice") }),
-      unvetted({ number: 3, repo: OTHER_REPO, lastEditedAt: null, lastEditedBy: null }),
+      unvetted({ number: 1, labels: ["P0"], readyLabeledBy: unknown("Alice"), ...editedBy(unknown("ALICE")) }),
+      unvetted({ number: 2, repo: "ACME/API", ...editedBy(unknown("alice")) }),
+      unvetted({ number: 3, repo: OTHER_REPO, edits: [] }),
     ];
     expect(needs(issues)).toEqual([
       { repo: REPO, login: "Alice" },
@@ -679,7 +720,7 @@ describe("roles to resolve", () => {
     const inFlight = repos.map((repo) => aRef(100, repo));
     const ready = repos.flatMap((repo) =>
       Array.from({ length: 20 }, (_, i) =>
-        unvetted({ repo, number: i + 1, readyLabeledBy: unknown("maintainer"), lastEditedAt: null }),
+        unvetted({ repo, number: i + 1, readyLabeledBy: unknown("maintainer"), edits: [] }),
       ),
     );
     const pairs = needs(ready, { config, inFlight });
@@ -719,8 +760,8 @@ describe("roles to resolve", () => {
 
   it("asks for issues that fail a later gate too: trust comes first in their reason", () => {
     const issues = [
-      unvetted({ number: 1, blockers: [aBlocker(7)], lastEditedAt: null }),
-      unvetted({ number: 2, previousAttempts: 3, readyLabeledBy: unknown("carol"), lastEditedAt: null }),
+      unvetted({ number: 1, blockers: [aBlocker(7)], edits: [] }),
+      unvetted({ number: 2, previousAttempts: 3, readyLabeledBy: unknown("carol"), edits: [] }),
     ];
     expect(needs(issues).map((pair) => pair.login)).toEqual(["alice", "carol"]);
   });
@@ -735,15 +776,15 @@ describe("roles to resolve", () => {
     ["named as a bot", unknown("helper[bot]")],
   ])("does not ask about a bot (%s): it is untrusted unless listed", (_how, bot) => {
     expect(
-      needs([unvetted({ readyLabeledBy: anActor({ login: "alice", role: "unknown" }), lastEditedBy: bot })]),
+      needs([unvetted({ readyLabeledBy: anActor({ login: "alice", role: "unknown" }), ...editedBy(bot) })]),
     ).toEqual([{ repo: REPO, login: "alice" }]);
-    expect(needs([unvetted({ readyLabeledBy: bot, lastEditedAt: null })])).toEqual([]);
+    expect(needs([unvetted({ readyLabeledBy: bot, edits: [] })])).toEqual([]);
   });
 
   it("does not ask about an actor whose role is already known", () => {
     const known = unvetted({
       readyLabeledBy: anActor({ login: "alice", role: "write" }),
-      lastEditedBy: unknown("bob"),
+      ...editedBy(unknown("bob")),
     });
     expect(needs([known])).toEqual([{ repo: REPO, login: "bob" }]);
   });
@@ -752,15 +793,40 @@ describe("roles to resolve", () => {
     ["before", EARLIER],
     ["at the same instant as", LABELED_AT],
   ])("needs no editor's role for an edit made %s the label", (_when, editedAt) => {
-    expect(needs([unvetted({ lastEditedAt: editedAt })])).toEqual([{ repo: REPO, login: "alice" }]);
+    expect(needs([unvetted({ ...editedBy(unknown("bob"), editedAt) })])).toEqual([{ repo: REPO, login: "alice" }]);
   });
 
   it("needs the editor's role when the label time is unknown: the edit counts as after it", () => {
-    expect(needs([unvetted({ readyLabeledAt: null, lastEditedAt: EARLIER })])).toHaveLength(2);
+    expect(needs([unvetted({ readyLabeledAt: null, ...editedBy(unknown("bob"), EARLIER) })])).toHaveLength(2);
+  });
+
+  it(`asks for at most ${ROLE_LOOKUPS_PER_ISSUE} roles per issue, however many accounts edited it`, () => {
+    const flooded = unvetted({
+      edits: Array.from({ length: 40 }, (_, i) => ({ what: "body" as const, at: LATER, by: unknown(`editor-${i}`) })),
+    });
+    const pairs = needs([flooded]);
+    expect(pairs).toHaveLength(ROLE_LOOKUPS_PER_ISSUE);
+    expect(pairs.map((p) => p.login)).toContain("alice");
+    // The editors past the cap stay unknown, so untrusted: the issue is not dispatched.
+    expect(verdict(flooded)).toMatchObject({ code: "untrusted-labeler" });
+  });
+
+  it("asks for no editor once one post-label editor is known untrusted: the approval is void anyway", () => {
+    const issue = unvetted({
+      edits: [
+        { what: "body", at: LATER, by: unknown("bob") },
+        { what: "title", at: LATER, by: aBot() },
+      ],
+    });
+    expect(needs([issue])).toEqual([{ repo: REPO, login: "alice" }]);
+  });
+
+  it("asks for no editor of an issue whose edit history was not read in full", () => {
+    expect(needs([unvetted({ editHistoryComplete: false })])).toEqual([{ repo: REPO, login: "alice" }]);
   });
 
   it("asks nothing for an edit by an account that cannot be named (untrusted anyway)", () => {
-    expect(needs([unvetted({ lastEditedBy: null })])).toEqual([{ repo: REPO, login: "alice" }]);
+    expect(needs([unvetted({ ...editedBy(null) })])).toEqual([{ repo: REPO, login: "alice" }]);
   });
 
   it.each<[string, Actor | null]>([
@@ -783,7 +849,7 @@ describe("roles to resolve", () => {
     const fill = (issue: ReadyIssue, role: Actor["role"]): ReadyIssue => ({
       ...issue,
       readyLabeledBy: issue.readyLabeledBy && { ...issue.readyLabeledBy, role },
-      lastEditedBy: issue.lastEditedBy && { ...issue.lastEditedBy, role },
+      edits: issue.edits.map((edit) => ({ ...edit, by: edit.by && { ...edit.by, role } })),
     });
     const issue = unvetted();
     expect(verdict(fill(issue, "write"))).toBe("dispatched");

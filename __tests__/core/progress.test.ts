@@ -83,6 +83,7 @@ describe("the checklist", () => {
       record: aRunRecord({ phase: "claimed", threadId: null, dispatchedAt: null }),
       agentLink: null,
     });
+    expect(checklist(body).length).toBeGreaterThan(0);
     expect(checklist(body).every((line) => line.startsWith("- [ ]"))).toBe(true);
     expect(statusLine(body)).toContain("claimed");
   });
@@ -151,6 +152,7 @@ describe("the checklist", () => {
       doorbell: { kind: "done", delivered: true },
     });
     const body = render({ record, pushed, ci: CI_GREEN, deployStage: true });
+    expect(checklist(body).length).toBeGreaterThan(0);
     expect(checklist(body).every((line) => line.startsWith("- [x]"))).toBe(true);
     expect(statusLine(body)).toContain("done");
   });

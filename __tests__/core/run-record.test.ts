@@ -70,6 +70,19 @@ describe("run id", () => {
     expect(runIdFor("Acme/API", 42, 1)).toBe(runIdFor("acme/api", 42, 1));
   });
 
+  // Run ids persist in records, branch names and thread ids across releases: any change to how
+  // they are made orphans every run in flight. Values computed independently (FNV-1a 32 of the
+  // lower-cased repo, in hex).
+  it.each([
+    ["acme/api", 42, 1, "afk-acme-api-42-a1-5353fa30"],
+    ["Acme/API", 42, 3, "afk-acme-api-42-a3-5353fa30"],
+    ["acme/a.b", 1, 1, "afk-acme-a-b-1-a1-35f6a31f"],
+    ["acme/a-b", 1, 1, "afk-acme-a-b-1-a1-5bf91d88"],
+    ["my-org/web.site", 1000, 12, "afk-my-org-web-site-1000-a12-eb66b31e"],
+  ] as const)("is pinned: %s#%i attempt %i is %s", (repo, issue, attempt, id) => {
+    expect(runIdFor(repo, issue, attempt)).toBe(id);
+  });
+
   it("reads as afk-<owner>-<repo>-<issue>-a<attempt>-<hash>", () => {
     expect(runIdFor("acme/api", 42, 3)).toMatch(/^afk-acme-api-42-a3-[0-9a-f]{8}$/);
   });

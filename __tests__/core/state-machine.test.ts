@@ -19,6 +19,8 @@ import { encodeRunRecord, RECORD_LIMITS, RunRecordSchema, type RunRecord } from 
 import {
   ACTION_KINDS,
   applyAction,
+  DISPATCH_REFUSAL_LIMIT,
+  refusedDispatch,
   doorbellFor,
   markDoorbellDelivered,
   nextAction,
@@ -781,13 +783,75 @@ describe("total: every state gets an action, and its bookkeeping is a valid reco
   });
 
   it("a doorbell is owed exactly when the action rings one", () => {
+    // Both ways, and each way seen often enough to mean something.
+    const seen = { rings: 0, silent: 0 };
     fc.assert(
       fc.property(state, (s) => {
         const action = nextAction(s, RUN_LIMITS);
         const kind = doorbellFor(action);
-        if (kind === null || action.kind === "ring") return;
-        expect(applyAction(s.record, action, s.now).doorbell).toEqual({ kind, delivered: false });
+        if (action.kind === "ring") return;
+        const after = applyAction(s.record, action, s.now).doorbell;
+        if (kind !== null) {
+          seen.rings++;
+          expect(after).toEqual({ kind, delivered: false });
+        } else {
+          // An action that rings nothing owes no new doorbell (release clears one, in a state
+          // the generator builds but a run never reaches: an in-flight record owing a doorbell).
+          seen.silent++;
+          expect(after === null || after === s.record.doorbell).toBe(true);
+        }
       }),
+      { numRuns: 1000 },
     );
+    expect(seen.rings).toBeGreaterThan(50);
+    expect(seen.silent).toBeGreaterThan(50);
+  });
+
+  it("a finished run rings exactly when its doorbell is owed and not yet delivered", () => {
+    const seen = { owed: 0, settled: 0 };
+    fc.assert(
+      fc.property(state, (s) => {
+        fc.pre(s.record.phase !== "dispatched" && s.record.phase !== "claimed");
+        const owed = s.record.doorbell !== null && !s.record.doorbell.delivered;
+        if (owed) seen.owed++;
+        else seen.settled++;
+        expect(nextAction(s, RUN_LIMITS).kind === "ring").toBe(owed);
+      }),
+      { numRuns: 500 },
+    );
+    expect(seen.owed).toBeGreaterThan(20);
+    expect(seen.settled).toBeGreaterThan(20);
+  });
+});
+
+describe("a refused dispatch", () => {
+  const claim = () => aRunRecord({ phase: "claimed", threadId: null, dispatchedAt: null, turnStartedAt: null });
+  const now = runMinute(1);
+
+  it("gives the claim back and counts the refusal while below the limit", () => {
+    const next = refusedDispatch(claim(), "T3 said no (400)", now);
+    expect(next).toMatchObject({ phase: "released", lastAction: "release", refusals: 1, doorbell: null });
+    expect(next.reason).toMatch(/refused the dispatch 1 time of 3\): T3 said no \(400\)/);
+  });
+
+  it("counts on from the refusals an earlier tick recorded for the attempt", () => {
+    expect(refusedDispatch({ ...claim(), refusals: 1 }, "no", now)).toMatchObject({ phase: "released", refusals: 2 });
+  });
+
+  it(`at ${DISPATCH_REFUSAL_LIMIT} refusals hands the issue to a human with the executor's message, doorbell owed`, () => {
+    const next = refusedDispatch({ ...claim(), refusals: DISPATCH_REFUSAL_LIMIT - 1 }, "project archived", now);
+    expect(next).toMatchObject({
+      phase: "escalated",
+      lastAction: "escalate-prepush",
+      refusals: DISPATCH_REFUSAL_LIMIT,
+      doorbell: { kind: "needs-human", delivered: false },
+    });
+    expect(next.reason).toMatch(/handed to a human: project archived$/);
+  });
+
+  it("a record without the field (written before it existed) reads as no refusals", () => {
+    const { refusals: _none, ...old } = claim();
+    expect(RunRecordSchema.safeParse(old).success).toBe(true);
+    expect(refusedDispatch(old, "no", now).refusals).toBe(1);
   });
 });

@@ -91,6 +91,7 @@ describe(`fleet of ${REPOS} repos x ${READY_PER_REPO} ready issues, ${IN_FLIGHT}
       expect(roleLookups).toBe(ROLE_LOOKUPS);
       expect(counts.total - roleLookups).toBeLessThanOrEqual(READ_BUDGET);
       expect(counts.writes).toBe(0);
+      expect(routes.length).toBeGreaterThan(0);
       // Today: two batched GraphQL queries per tick (25 repos each), and the role lookups.
       expect(routes.every((route) => route === "POST /graphql" || route.endsWith("/permission"))).toBe(true);
       // The client's own accountant agrees with the emulator.

@@ -4,12 +4,17 @@
 // run's record behind a long discussion.
 import { afterEach, expect, it } from "vitest";
 import { parseConfig } from "../../src/core/config.js";
+import { COMMENTS_PER_READY_ISSUE, COMMENTS_PER_RUN_ISSUE } from "../../src/github/reads.js";
 import { finalState, runRound } from "../../src/sandbox/simulate.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/world/sandbox.js";
 import type { WorldInput } from "../../src/sandbox/world/schema.js";
 
 let sandbox: Sandbox | undefined;
 afterEach(() => sandbox?.stop());
+
+const LIST_COMMENTS = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments";
+/** The REST reads of every comment: the fallback when the batched read took only part of a thread. */
+const fallbackReads = (s: Sandbox) => s.github.log.entries.filter((e) => e.route === LIST_COMMENTS).length;
 
 type IssueInput = NonNullable<NonNullable<WorldInput["repos"]>[number]["issues"]>[number];
 
@@ -57,10 +62,11 @@ it("a re-labelled issue with a long thread gets attempt 2 on its one progress co
         run: { attempt: 1, phase: "escalated", since: "-40m", reason: "the agent stopped" },
         labels: [{ name: "ready-for-agent", by: "maya", at: "-1m" }],
       },
-      25,
+      COMMENTS_PER_READY_ISSUE + 5,
     ),
   );
   const round = await runRound(sandbox, parseConfig(sandbox.inputs), 1);
+  expect(fallbackReads(sandbox)).toBeGreaterThan(0);
   expect(round.poll?.dispatched.map((d) => d.attempt)).toEqual([2]);
   const issue = finalState(sandbox).issues[0];
   expect(issue?.progressComments).toBe(1);
@@ -74,9 +80,10 @@ it("the watch tick finds a run's progress comment behind more comments than the 
         run: { attempt: 1, phase: "dispatched", since: "-50m" },
         labels: [{ name: "ready-for-agent", by: "maya", at: "-60m" }],
       },
-      35,
+      COMMENTS_PER_RUN_ISSUE + 5,
     ),
   );
   const round = await runRound(sandbox, parseConfig(sandbox.inputs), 1);
+  expect(fallbackReads(sandbox)).toBeGreaterThan(0);
   expect(round.watch?.runs.map((r) => [r.action, r.runId !== null])).toEqual([["wait", true]]);
 });

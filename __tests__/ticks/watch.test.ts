@@ -82,7 +82,8 @@ describe("CI red, fix-forward budget spent", () => {
       }),
     );
     const actions: string[] = [];
-    for (;;) {
+    // Bounded: a loop that never stopped fixing forward fails the assertion below, not the timeout.
+    for (let i = 0; i < 6; i++) {
       const run = await firstAction(loop);
       actions.push(run.action);
       if (run.action !== "fix-forward") break;
@@ -414,7 +415,9 @@ describe("closed issues that still carry the lock", () => {
   it("closed by the agent's own closing keyword at the push: the run still waits for CI, then is done", async () => {
     const loop = await startLoop(
       tickWorld({
-        issues: [inFlightIssue(1, { agent: [{ act: "push", commitMessage: "Fix it\n\nFixes #{number}" }] })],
+        issues: [
+          inFlightIssue(1, { agent: [{ act: "push", commitMessage: "Fix it\n\nFixes #{number}\nAFK-Run: {runId}" }] }),
+        ],
       }),
     );
     const report = await watchUntilAction(loop, 1);

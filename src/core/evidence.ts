@@ -1,8 +1,11 @@
 // Decides which of GitHub's evidence about a run counts: the progress comment
 // (only the loop's own identity may write the run record) and the commit the
 // agent pushed (after dispatch, on the default branch, newest wins; or, when
-// agents deliver by pull request, the head of the run's own pull request). Pure:
-// the adapters hand over what they read, this says what it means.
+// agents deliver by pull request, the head of the run's own pull request).
+// Anyone can mention an issue from a commit: only a commit whose message
+// carries the run's trailer (`AFK-Run: <run id>`) is the agent's, and no other
+// commit ever changes a verdict. Pure: the adapters hand over what they read,
+// this says what it means.
 
 import type { Instant, RepoSlug } from "./types.js";
 
@@ -41,24 +44,66 @@ export interface CommitReference {
   repo: RepoSlug | null;
 }
 
+/** The trailer key the prompt asks the agent to end every commit message with. */
+export const RUN_TRAILER = "AFK-Run";
+
+/**
+ * Whether a commit message carries `AFK-Run: <runId>` on a line of its own
+ * (the key in any case, as git reads trailers). An unknown message (null) is
+ * nobody's.
+ */
+export function isAgentCommit(message: string | null | undefined, runId: string): boolean {
+  if (message == null) return false;
+  const key = RUN_TRAILER.toLowerCase();
+  return message.split(/\r?\n/).some((line) => {
+    const colon = line.indexOf(":");
+    return colon > 0 && line.slice(0, colon).trim().toLowerCase() === key && line.slice(colon + 1).trim() === runId;
+  });
+}
+
 /**
  * The commit the agent pushed for this run: referenced from the issue after
- * `since` (the dispatch), living in the issue's own repository, and reachable
- * from the default branch. Several qualify after fix-forwards: newest wins.
+ * `since` (the dispatch), living in the issue's own repository, reachable
+ * from the default branch, and the agent's (`isAgents`: its message carries
+ * the run's trailer). Several qualify after fix-forwards: newest wins.
  */
 export function pushedCommit(
   references: readonly CommitReference[],
-  options: { repo: RepoSlug; since: Instant; onDefaultBranch: (sha: string) => boolean },
+  options: {
+    repo: RepoSlug;
+    since: Instant;
+    onDefaultBranch: (sha: string) => boolean;
+    isAgents: (sha: string) => boolean;
+  },
 ): CommitReference | null {
   const since = Date.parse(options.since);
   let newest: CommitReference | null = null;
   for (const ref of references) {
     if (ref.repo !== null && ref.repo.toLowerCase() !== options.repo.toLowerCase()) continue;
     if (!(Date.parse(ref.at) > since)) continue;
-    if (!options.onDefaultBranch(ref.sha)) continue;
+    if (!options.onDefaultBranch(ref.sha) || !options.isAgents(ref.sha)) continue;
     if (newest === null || Date.parse(ref.at) >= Date.parse(newest.at)) newest = ref;
   }
   return newest;
+}
+
+/**
+ * The commits that referenced the issue since `since` from its own repository
+ * but are not the agent's (`isAgents` false), each sha once, oldest first: the
+ * progress comment lists them so a maintainer sees they were seen and ignored.
+ */
+export function notTheAgents(
+  references: readonly CommitReference[],
+  options: { repo: RepoSlug; since: Instant; isAgents: (sha: string) => boolean },
+): string[] {
+  const since = Date.parse(options.since);
+  const shas: string[] = [];
+  for (const ref of [...references].sort((a, b) => Date.parse(a.at) - Date.parse(b.at))) {
+    if (ref.repo !== null && ref.repo.toLowerCase() !== options.repo.toLowerCase()) continue;
+    if (!(Date.parse(ref.at) > since) || options.isAgents(ref.sha) || shas.includes(ref.sha)) continue;
+    shas.push(ref.sha);
+  }
+  return shas;
 }
 
 /** The referenced shas worth asking GitHub about (same repo, after dispatch), newest first, at most `limit`. */
@@ -83,7 +128,7 @@ export interface PullRequestCandidate {
   /** The head branch lives in a fork. */
   crossRepository: boolean;
   /** Its head commit; null when the head branch is gone. */
-  head: { sha: string; committedAt: Instant | null } | null;
+  head: { sha: string; committedAt: Instant | null; message: string | null } | null;
 }
 
 /** A candidate whose head is known and dated. */
@@ -95,17 +140,21 @@ export type DeliveringPullRequest<P extends PullRequestCandidate> = P & {
  * The pull request a run delivered through, among the open or merged ones
  * from the branch the prompt named after the run: its head must live in the
  * issue's own repository (a fork's branch of the same name is anyone's to
- * push) and must have been committed after `since` (the dispatch), or nothing
- * new was pushed. Several qualify only if the agent opened more than one:
- * newest wins.
+ * push), must have been committed after `since` (the dispatch), or nothing
+ * new was pushed, and must be the agent's (its message carries the run's
+ * trailer): someone else's commit on top is not the run's delivery. Several
+ * qualify only if the agent opened more than one: newest wins.
  */
 export function deliveredPullRequest<P extends PullRequestCandidate>(
   pulls: readonly P[],
-  options: { since: Instant },
+  options: { since: Instant; runId: string },
 ): DeliveringPullRequest<P> | null {
   const since = Date.parse(options.since);
   const qualifies = (pull: P): pull is DeliveringPullRequest<P> =>
-    !pull.crossRepository && pull.head?.committedAt != null && Date.parse(pull.head.committedAt) > since;
+    !pull.crossRepository &&
+    pull.head?.committedAt != null &&
+    Date.parse(pull.head.committedAt) > since &&
+    isAgentCommit(pull.head.message, options.runId);
   let newest: DeliveringPullRequest<P> | null = null;
   for (const pull of pulls) {
     if (qualifies(pull) && (newest === null || pull.number > newest.number)) newest = pull;

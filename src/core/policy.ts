@@ -13,12 +13,20 @@ import {
   ROLES,
   type Actor,
   type Blocker,
+  type ContentEdit,
   type Instant,
   type IssueRef,
   type ReadyIssue,
   type RepoSlug,
   type Role,
 } from "./types.js";
+
+/**
+ * Role look-ups spent on one issue per tick (its labeller and editors): a thread edited by
+ * hundreds of accounts must not cost hundreds of calls. An editor past the cap stays `unknown`,
+ * so untrusted: the issue then waits for a human (fail closed).
+ */
+export const ROLE_LOOKUPS_PER_ISSUE = 10;
 
 export type PolicyConfig = Pick<Config, "killSwitch" | "allowlist" | "labels" | "trust" | "limits">;
 
@@ -62,6 +70,9 @@ export type SkipReason =
   | { code: "handed-to-human"; label: string }
   /** `actor` null: the timeline names nobody for the label. `role` null only then. */
   | { code: "untrusted-labeler"; actor: string | null; role: Role | "unknown" | null; bot: boolean; needs: Role }
+  /** GitHub holds more edits than the loop read: an unread one, maybe after the label, may be anyone's. */
+  | { code: "edit-history-unread"; labeledAt: Instant | null }
+  /** The earliest edit after the label by someone untrusted; later edits, trusted or not, do not undo it. */
   | { code: "edited-after-approval"; editor: string | null; editedAt: Instant; labeledAt: Instant | null }
   /** Title and body are mostly text the rendered issue hides (see visible-text.ts). */
   | { code: "mostly-hidden"; hiddenChars: number; visibleChars: number }
@@ -101,6 +112,7 @@ export const SKIP_CODES = [
   "already-running",
   "handed-to-human",
   "untrusted-labeler",
+  "edit-history-unread",
   "edited-after-approval",
   "mostly-hidden",
   "max-runs-reached",
@@ -183,14 +195,17 @@ export function awaitingNativeBlockerCheck(selection: Selection, checked: Readon
 
 /**
  * The (repo, login) pairs whose role the trust gates need this tick: the
- * ready-label applier and the post-label editor of every issue that passes
+ * ready-label applier and every post-label editor of every issue that passes
  * every gate before `untrusted-labeler` (none while the switch is on or
- * draining; busy repos included, since capacity is judged after trust). Skipped, because their role cannot change the outcome:
+ * draining; busy repos included, since capacity is judged after trust), at
+ * most ROLE_LOOKUPS_PER_ISSUE per issue. Skipped, because their role cannot
+ * change the outcome:
  * actors `isTrusted` settles without a role
  * (listed in trusted-users), bots (untrusted unless listed), actors whose role
  * is already known (anything but `unknown`), an edit at or before the label
- * (it needs no approval), and the editor of an issue whose labeller is
- * already known to be untrusted (it stops at the trust gate either way).
+ * (it needs no approval), and every editor of an issue whose labeller, or one
+ * of whose post-label editors, is already known to be untrusted, or whose edit
+ * history was not read in full (it stops at a trust gate either way).
  *
  * Repo and login are compared case-insensitively; each pair is listed once,
  * with its first spelling in priority order, and the list is sorted by repo,
@@ -208,19 +223,28 @@ export function rolesToResolve(input: PolicyInput): { repo: RepoSlug; login: str
   const lock = readLock(input.ready, input.inFlight, config.labels.inProgress);
   const copies = countBy(input.ready, refKey);
   const wanted = new Map<string, { repo: RepoSlug; login: string }>();
-  const want = (repo: RepoSlug, actor: Actor | null) => {
-    if (actor === null || !needsRole(actor, trust)) return;
-    // A space cannot occur in a repo slug or a login, so the key is unambiguous and sorts by repo first.
-    const key = `${repo.toLowerCase()} ${actor.login.toLowerCase()}`;
-    if (!wanted.has(key)) wanted.set(key, { repo, login: actor.login });
-  };
+  // Whether the actor's trust is settled without a role: known trusted, or known not to be.
+  const settledUntrusted = (actor: Actor | null) =>
+    actor === null || (!needsRole(actor, trust) && !isTrusted(actor, trust));
+  // A space cannot occur in a repo slug or a login, so the key is unambiguous and sorts by repo first.
+  const keyOf = (repo: RepoSlug, login: string) => `${repo.toLowerCase()} ${login.toLowerCase()}`;
 
   for (const issue of [...input.ready].sort(comparePriority)) {
     if (standingGate(issue, config, lock, copies.get(refKey(issue)) ?? 0) !== null) continue;
     const labeler = issue.readyLabeledBy;
-    want(issue.repo, labeler);
-    const labelerUntrusted = labeler === null || (!needsRole(labeler, trust) && !isTrusted(labeler, trust));
-    if (!labelerUntrusted && editedAfterLabel(issue)) want(issue.repo, issue.lastEditedBy);
+    if (settledUntrusted(labeler)) continue;
+    const editors = issue.editHistoryComplete ? editsAfterLabel(issue).map((edit) => edit.by) : [];
+    // One editor already known untrusted voids the approval: no other editor's role can change that.
+    const actors = editors.some(settledUntrusted) ? [labeler] : [labeler, ...editors];
+    const needed = actors.filter((a): a is Actor => a !== null && needsRole(a, trust));
+    const perIssue = new Set<string>();
+    for (const actor of needed) {
+      const key = keyOf(issue.repo, actor.login);
+      if (perIssue.has(key)) continue;
+      if (perIssue.size >= ROLE_LOOKUPS_PER_ISSUE) break;
+      perIssue.add(key);
+      if (!wanted.has(key)) wanted.set(key, { repo: issue.repo, login: actor.login });
+    }
   }
 
   return [...wanted.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, pair]) => pair);
@@ -328,11 +352,15 @@ function approvalGate(issue: ReadyIssue, config: PolicyConfig): SkipReason | nul
     };
   }
 
-  if (issue.lastEditedAt !== null && editedAfterLabel(issue) && !isTrusted(issue.lastEditedBy, trust)) {
+  if (!issue.editHistoryComplete) return { code: "edit-history-unread", labeledAt: issue.readyLabeledAt };
+  // Any untrusted edit after the label voids it, whatever came after: a trusted person who later
+  // retitles the issue or ticks a box has not approved the text someone else put there.
+  const untrusted = editsAfterLabel(issue).find((edit) => !isTrusted(edit.by, trust));
+  if (untrusted !== undefined) {
     return {
       code: "edited-after-approval",
-      editor: issue.lastEditedBy?.login ?? null,
-      editedAt: issue.lastEditedAt,
+      editor: untrusted.by?.login ?? null,
+      editedAt: untrusted.at,
       labeledAt: issue.readyLabeledAt,
     };
   }
@@ -356,15 +384,29 @@ function approvalGate(issue: ReadyIssue, config: PolicyConfig): SkipReason | nul
 }
 
 /**
- * Whether the title or body was edited after the ready label, so the edit
- * needs a trusted editor. False when there was no edit, or it is provably at
- * or before the label: an unknown label time or a time that does not parse
- * cannot prove it, so it counts as after (fail closed).
+ * The title and body edits made after the ready label, earliest first (ties by
+ * login), so the one reported does not depend on the order GitHub lists them.
+ * An edit provably at or before the label needs no approval; an unknown label
+ * time or a time that does not parse cannot prove it, so it counts as after
+ * (fail closed).
  */
-function editedAfterLabel({ lastEditedAt, readyLabeledAt }: ReadyIssue): boolean {
-  if (lastEditedAt === null) return false;
-  if (readyLabeledAt === null) return true;
-  return !(Date.parse(lastEditedAt) <= Date.parse(readyLabeledAt)); // NaN compares false
+function editsAfterLabel({ edits, readyLabeledAt }: ReadyIssue): ContentEdit[] {
+  const labeledAt = readyLabeledAt === null ? NaN : Date.parse(readyLabeledAt);
+  return edits
+    .filter((edit) => !(Date.parse(edit.at) <= labeledAt)) // NaN compares false
+    .sort((a, b) => compareTime(a.at, b.at) || compareText(a.by?.login ?? "", b.by?.login ?? ""));
+}
+
+/** Chronological; an unparseable time sorts first (it is reported before any other). */
+function compareTime(a: Instant, b: Instant): number {
+  const [x, y] = [Date.parse(a), Date.parse(b)];
+  if (Number.isNaN(x) || Number.isNaN(y))
+    return Number.isNaN(x) === Number.isNaN(y) ? compareText(a, b) : Number.isNaN(x) ? -1 : 1;
+  return x - y;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // GitHub label names are unique regardless of case.
@@ -422,6 +464,8 @@ export function describeSkip(reason: SkipReason, relativeTo?: RepoSlug): string 
       if (reason.actor === null) return "nobody can be named as applying the ready label";
       if (reason.bot) return `labelled by @${reason.actor} (a bot; bots need to be in trusted-users)`;
       return `labelled by @${reason.actor} (role: ${reason.role ?? "unknown"}; needs ${reason.needs})`;
+    case "edit-history-unread":
+      return "its edit history is longer than the loop reads, so an edit after the ready label may be anyone's; open a fresh issue with the approved text";
     case "edited-after-approval": {
       const editor = reason.editor === null ? "an unknown account" : `@${reason.editor}`;
       const labeledAt = reason.labeledAt ?? "time unknown";

@@ -13,6 +13,8 @@ export const PROGRESS_MAX_CHARS = 60_000;
 /** Failing checks listed before the rest are summarised as a count. */
 export const PROGRESS_MAX_FAILING = 25;
 
+/** Other commits mentioning the issue listed before the rest are summarised as a count. */
+const MAX_STRAYS = 10;
 const MAX_NAME = 120;
 const MAX_TEXT = 600;
 const MAX_URL = 500;
@@ -26,6 +28,8 @@ export interface ProgressView {
   pushed: { sha: string; url: string | null; pullRequest?: { number: number; url: string } | null } | null;
   /** CI on the pushed commit; null when not known. */
   ci: CiVerdict | null;
+  /** Commits that mentioned the issue since the dispatch but are not the agent's: listed, never judged. */
+  notTheAgents?: { sha: string; url: string | null }[];
   /** How agents deliver: by pull request, a green run leaves the issue open for the merge to close. */
   delivery: "push" | "pull-request";
   /** Show the "deployed" step (a deploy or rollout stage is configured). */
@@ -69,6 +73,15 @@ export function renderProgress(view: ProgressView): string {
   }
   if (view.deployStage) lines.push(item(allGreen, "Deployed"));
   lines.push(item(record.phase === "closed", "Done"));
+  const strays = view.notTheAgents ?? [];
+  if (strays.length > 0) {
+    const shown = strays.slice(0, MAX_STRAYS).map((s) => link(code(s.sha.slice(0, 7)), s.url));
+    const more = strays.length > MAX_STRAYS ? ` and ${strays.length - MAX_STRAYS} more` : "";
+    lines.push(
+      "",
+      `Not the agent's (they mention this issue but lack the run's \`AFK-Run\` trailer; ignored): ${shown.join(", ")}${more}.`,
+    );
+  }
   lines.push(
     "",
     `Fix-forwards: ${record.fixForwards} of ${view.maxFixForwards}. Run ${code(record.runId)}, claimed at ${record.claimedAt}.`,

@@ -94,6 +94,8 @@ export const RunRecordSchema = z.strictObject({
   doorbell: z.strictObject({ kind: z.enum(DOORBELL_KINDS), delivered: z.boolean() }).nullable(),
   /** Hidden passages removed from the issue text before the agent got it; absent in older records. */
   hiddenPassages: z.int().min(0).max(1_000_000).optional(),
+  /** Dispatches of this attempt the executor refused (4xx), across ticks; absent in older records (none). */
+  refusals: count.optional(),
 });
 
 export type RunRecord = z.infer<typeof RunRecordSchema>;

@@ -49,7 +49,7 @@ export interface RunState {
 }
 
 export type FreezeCause = "parent-red" | "same-failure" | "attempts-spent" | "time-spent";
-export type PrepushCause = "needs-input" | "stopped" | "stalled";
+export type PrepushCause = "needs-input" | "stopped" | "stalled" | "refused";
 export type NoCiCause = "no-ci" | "ci-stuck";
 
 export type Action =
@@ -372,6 +372,26 @@ export function applyAction(record: RunRecord, action: Action, now: Instant): Ru
     default:
       return assertNever(action);
   }
+}
+
+/** Refused dispatches (4xx) an attempt gets, across ticks, before the issue goes to a human. */
+export const DISPATCH_REFUSAL_LIMIT = 3;
+
+/**
+ * What to do after the executor refused a dispatch (a 4xx: no agent started),
+ * given the claim's record. Below DISPATCH_REFUSAL_LIMIT the claim is given
+ * back (the next tick retries the same attempt, so the count carries over in
+ * `refusals`); at the limit the issue goes to a human with the executor's
+ * message, rather than being dispatched and refused on every tick.
+ */
+export function refusedDispatch(record: RunRecord, message: string, now: Instant): RunRecord {
+  const refusals = (record.refusals ?? 0) + 1;
+  const said = `the executor refused the dispatch ${refusals} time${plural(refusals)}`;
+  const action: Action =
+    refusals >= DISPATCH_REFUSAL_LIMIT
+      ? { kind: "escalate-prepush", cause: "refused", reason: `${said}; handed to a human: ${message}` }
+      : { kind: "release", reason: `dispatch failed (${said} of ${DISPATCH_REFUSAL_LIMIT}): ${message}` };
+  return { ...applyAction(record, action, now), refusals };
 }
 
 /** The owed doorbell, now delivered. A record that owes nothing is returned as is. */

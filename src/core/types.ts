@@ -47,6 +47,13 @@ export interface IssueComment {
   createdAt: Instant;
 }
 
+/** One change of an issue's title or body, and who made it (null: GitHub names nobody, a deleted account). */
+export interface ContentEdit {
+  what: "title" | "body";
+  at: Instant;
+  by: Actor | null;
+}
+
 /** An open issue carrying the ready label, with every fact the poll policy needs. */
 export interface ReadyIssue {
   repo: RepoSlug;
@@ -58,9 +65,10 @@ export interface ReadyIssue {
   /** The most recent application of the ready label; null when the timeline shows none. */
   readyLabeledBy: Actor | null;
   readyLabeledAt: Instant | null;
-  /** The last edit of title or body, when GitHub reports one. */
-  lastEditedAt: Instant | null;
-  lastEditedBy: Actor | null;
+  /** Every edit of the title (renames) or body (its edit history) that was read, in no particular order. */
+  edits: ContentEdit[];
+  /** False when GitHub holds more edits than were read: an unread one may be anyone's. */
+  editHistoryComplete: boolean;
   blockers: Blocker[];
   /** How many runs this issue has had before (from its run record); 0 for a fresh issue. */
   previousAttempts: number;

@@ -44,10 +44,12 @@ export interface CommitAnswer {
   sha: string;
   /** The committer date, as the commit carries it; null when GitHub does not know the sha. */
   committedAt: Instant | null;
+  /** The full commit message (it carries the agent's run trailer); null when GitHub does not know the sha. */
+  message: string | null;
   /** Reachable from the default branch (in its history since `since`, or by compare past the first page). */
   onDefaultBranch: boolean;
   checks: CommitChecks | null;
-  parent: { sha: string; checks: CommitChecks | null } | null;
+  parent: { sha: string; message: string | null; checks: CommitChecks | null } | null;
 }
 
 export interface PullRequestFacts {
@@ -88,8 +90,9 @@ interface RollupJson {
 interface CommitJson {
   oid: string;
   committedDate?: string;
+  message?: string;
   statusCheckRollup: RollupJson | null;
-  parents?: { nodes: { oid: string; statusCheckRollup: RollupJson | null }[] };
+  parents?: { nodes: { oid: string; message?: string; statusCheckRollup: RollupJson | null }[] };
 }
 type RepoCommitJson = Record<string, unknown> & {
   defaultBranchRef: {
@@ -116,8 +119,8 @@ interface PullsJson {
 
 const COMMIT_FRAGMENTS = `
 fragment AfkCommit on Commit {
-  oid committedDate ...AfkRollup
-  parents(first: 1) { nodes { oid ...AfkRollup } }
+  oid committedDate message ...AfkRollup
+  parents(first: 1) { nodes { oid message ...AfkRollup } }
 }
 fragment AfkRollup on Commit {
   statusCheckRollup {
@@ -253,9 +256,12 @@ function toCommitAnswer(sha: string, commit: CommitJson | null | undefined, onBr
   return {
     sha,
     committedAt: commit?.committedDate ?? null,
+    message: commit?.message ?? null,
     onDefaultBranch: onBranch.has(sha),
     checks: commit ? toChecks(commit.statusCheckRollup) : null,
-    parent: parent ? { sha: parent.oid, checks: toChecks(parent.statusCheckRollup) } : null,
+    parent: parent
+      ? { sha: parent.oid, message: parent.message ?? null, checks: toChecks(parent.statusCheckRollup) }
+      : null,
   };
 }
 

@@ -12,8 +12,10 @@ const READY_PAGE = 30;
 const LOCK_PAGE = 20;
 const LABELS_PER_ISSUE = 20;
 const LABEL_EVENTS_PER_ISSUE = 10;
-const COMMENTS_PER_READY_ISSUE = 20;
-const COMMENTS_PER_RUN_ISSUE = 30;
+/** Body edits read per ready issue; an issue with more is not dispatched (its history is unread). */
+const BODY_EDITS_PER_ISSUE = 20;
+export const COMMENTS_PER_READY_ISSUE = 20;
+export const COMMENTS_PER_RUN_ISSUE = 30;
 const REFERENCES_PER_RUN_ISSUE = 20;
 /** Finished runs still owing a doorbell, per repo per tick; the rest wait for the next tick. */
 const OWED_PAGE = 10;
@@ -35,8 +37,15 @@ export interface ReadyIssueFacts {
   labels: string[];
   /** The last application of the ready label among the recent label events; null when none was found. */
   readyLabeled: { by: Login | null; at: Instant } | null;
-  /** The last edit of the body (`lastEditedAt`/`editor`) or title (renamed events), whichever is later. */
-  lastEdit: { by: Login | null; at: Instant } | null;
+  /**
+   * Body edits (`userContentEdits`, which include the original text as the author's entry) and
+   * title renames among the recent label events. Every rename after the ready label is among
+   * them: the events are read from the newest back, and a label event pushed out of the window
+   * leaves `readyLabeled` null, which no policy trusts.
+   */
+  edits: { what: "title" | "body"; by: Login | null; at: Instant }[];
+  /** False when the issue has more body edits than were read. */
+  editHistoryComplete: boolean;
   comments: (Omit<IssueComment, "author"> & { author: Login | null })[];
   /** True when the issue has more comments than were read. */
   commentsTruncated: boolean;
@@ -78,8 +87,7 @@ interface ReadyIssueJson {
   title: string;
   body: string;
   url: string;
-  lastEditedAt: string | null;
-  editor: ActorJson | null;
+  userContentEdits: { totalCount: number; nodes: { editedAt: string; editor: ActorJson | null }[] } | null;
   labels: { nodes: { name: string }[] };
   timelineItems: { nodes: LabelEventJson[] };
   comments: { totalCount: number; nodes: CommentJson[] };
@@ -97,8 +105,8 @@ interface PollRepoJson {
 
 const READY_ISSUE_FRAGMENT = `
 fragment AfkReadyIssue on Issue {
-  number title body url lastEditedAt
-  editor { __typename login }
+  number title body url
+  userContentEdits(first: ${BODY_EDITS_PER_ISSUE}) { totalCount nodes { editedAt editor { __typename login } } }
   labels(first: ${LABELS_PER_ISSUE}) { nodes { name } }
   timelineItems(itemTypes: [LABELED_EVENT, RENAMED_TITLE_EVENT], last: ${LABEL_EVENTS_PER_ISSUE}) {
     nodes {
@@ -190,21 +198,20 @@ function toLogin(actor: ActorJson | null | undefined): Login | null {
   return { login: isBot && !actor.login.endsWith("[bot]") ? `${actor.login}[bot]` : actor.login, isBot };
 }
 
-function later<T extends { at: Instant }>(a: T | null, b: T | null): T | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Date.parse(b.at) > Date.parse(a.at) ? b : a;
-}
-
 export function toReadyIssueFacts(repo: RepoSlug, json: ReadyIssueJson, readyLabel: string): ReadyIssueFacts {
   let readyLabeled: ReadyIssueFacts["readyLabeled"] = null;
-  let lastEdit: ReadyIssueFacts["lastEdit"] =
-    json.lastEditedAt === null ? null : { by: toLogin(json.editor), at: json.lastEditedAt };
+  const bodyEdits = json.userContentEdits?.nodes ?? [];
+  const edits: ReadyIssueFacts["edits"] = bodyEdits.map((e) => ({
+    what: "body",
+    by: toLogin(e.editor),
+    at: e.editedAt,
+  }));
   for (const event of json.timelineItems.nodes) {
     if (event.__typename === "LabeledEvent" && event.label?.name.toLowerCase() === readyLabel.toLowerCase()) {
-      readyLabeled = later(readyLabeled, { by: toLogin(event.actor), at: event.createdAt });
+      if (readyLabeled === null || Date.parse(event.createdAt) > Date.parse(readyLabeled.at))
+        readyLabeled = { by: toLogin(event.actor), at: event.createdAt };
     } else if (event.__typename === "RenamedTitleEvent") {
-      lastEdit = later(lastEdit, { by: toLogin(event.actor), at: event.createdAt });
+      edits.push({ what: "title", by: toLogin(event.actor), at: event.createdAt });
     }
   }
   return {
@@ -215,7 +222,9 @@ export function toReadyIssueFacts(repo: RepoSlug, json: ReadyIssueJson, readyLab
     url: json.url,
     labels: json.labels.nodes.map((l) => l.name),
     readyLabeled,
-    lastEdit,
+    edits,
+    // A connection GitHub did not serve counts as unread, never as "no edits".
+    editHistoryComplete: json.userContentEdits !== null && json.userContentEdits.totalCount <= bodyEdits.length,
     comments: json.comments.nodes.map((c) => ({
       id: c.databaseId,
       author: toLogin(c.author),
@@ -381,23 +390,44 @@ function toRunIssueFacts(repo: RepoSlug, json: RunIssueJson): RunIssueFacts {
   };
 }
 
+/** REST pages of 100 comments read per issue per tick when the batched read was not enough. */
+export const COMMENT_PAGES_PER_ISSUE = 5;
+
 /**
- * Every comment of one issue, over REST, paginated. Only for the rare issue
- * whose thread is longer than the batched read took, where the loop's own
- * progress comment may lie beyond it.
+ * The comments of one issue, oldest first, over REST: at most `maxPages`
+ * pages of 100, so a thread flooded with thousands of comments costs a
+ * bounded number of requests each tick. Only for the rare issue whose thread
+ * is longer than the batched read took, where the loop's own progress comment
+ * may lie beyond it. `complete` is false when GitHub had more pages.
  */
-export async function readAllComments(client: GitHubClient, issue: IssueRef): Promise<MarkerComment[]> {
+export async function readComments(
+  client: GitHubClient,
+  issue: IssueRef,
+  maxPages = COMMENT_PAGES_PER_ISSUE,
+): Promise<{ comments: MarkerComment[]; complete: boolean }> {
   const [owner = "", repo = ""] = issue.repo.split("/");
-  const comments = await client.octokit.paginate(client.octokit.rest.issues.listComments, {
+  const comments: MarkerComment[] = [];
+  let pages = 0;
+  const iterator = client.octokit.paginate.iterator(client.octokit.rest.issues.listComments, {
     owner,
     repo,
     issue_number: issue.number,
     per_page: 100,
   });
-  return comments.map((c) => ({
-    id: c.id,
-    body: c.body ?? "",
-    createdAt: c.created_at,
-    author: c.user ? { login: c.user.login, isBot: c.user.type === "Bot" } : null,
-  }));
+  for await (const page of iterator) {
+    pages++;
+    comments.push(
+      ...page.data.map((c) => ({
+        id: c.id,
+        body: c.body ?? "",
+        createdAt: c.created_at,
+        author: c.user ? { login: c.user.login, isBot: c.user.type === "Bot" } : null,
+      })),
+    );
+    // GitHub names the next page in the Link header; without one this was the last.
+    const more = /rel="next"/.test(page.headers.link ?? "");
+    if (!more) return { comments, complete: true };
+    if (pages >= maxPages) return { comments, complete: false };
+  }
+  return { comments, complete: true };
 }

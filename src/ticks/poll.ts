@@ -8,6 +8,7 @@
 
 import { shardRepos } from "../core/config.js";
 import { pickProgressComment } from "../core/evidence.js";
+import { labelsFor } from "../core/labels.js";
 import {
   awaitingNativeBlockerCheck,
   describeSkip,
@@ -20,11 +21,13 @@ import {
 import { implementerPrompt, vetIssueText, type TrustedComment } from "../core/prompt.js";
 import { parseBlockedBy, refKey } from "../core/refs.js";
 import { claimRecord, decodeRunRecord, runIdFor, type RunRecord } from "../core/run-record.js";
+import { refusedDispatch } from "../core/state-machine.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
 import { mayHaveStarted } from "../executors/executor.js";
 import { blockerKey, readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";
 import {
-  readAllComments,
+  COMMENT_PAGES_PER_ISSUE,
+  readComments,
   readPollFacts,
   RECORD_MARKER_PREFIX,
   type Login,
@@ -140,55 +143,65 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
   // Native dependencies only for the issues about to be taken: the cost follows dispatches.
   let selection = selectDispatches({ ready, inFlight, config });
   const checked = new Set<string>();
-  for (;;) {
-    const pending = awaitingNativeBlockerCheck(selection, checked);
-    if (pending.length === 0) break;
-    // Reads, one per pending issue; they overlap like the role lookups above.
-    const natives = await Promise.all(pending.map((issue) => readNativeBlockers(ctx.github, issue)));
-    for (const [i, issue] of pending.entries()) {
-      checked.add(refKey(issue));
-      const native = natives[i] ?? "unreadable";
-      if (native === "unreadable") {
-        report.failures.push({
-          repo: issue.repo,
-          issue: issue.number,
-          stage: "dependencies",
-          error: "its blocked-by dependencies could not be read; not dispatched this tick",
-        });
-        ready = ready.filter((r) => refKey(r) !== refKey(issue));
-        continue;
-      }
-      let chosen: ReadyIssue = { ...issue, blockers: [...issue.blockers, ...native] };
-      const state = states.get(refKey(issue));
-      if (state?.facts.commentsTruncated && identity !== null) {
-        // The batched read saw only the first comments; a previous run's record may be further down.
-        const comments = await readAllComments(ctx.github, issue);
-        const own = pickProgressComment(
-          comments.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)),
-          identity,
-        ).own;
-        state.comment = own && { id: own.id, body: own.body };
-        chosen = {
-          ...chosen,
-          comments: comments.map((c) => ({ ...c, author: toActor(c.author) })),
-          previousAttempts: previousAttempts(own ? decodeRunRecord(own.body, ctx.recordSeal) : null),
-        };
-      }
-      ready = ready.map((r) => (refKey(r) === refKey(issue) ? chosen : r));
-    }
+  // Chooses (again, after a refused dispatch freed a slot) and reads the chosen issues' native blockers.
+  const choose = async () => {
     selection = selectDispatches({ ready, inFlight, config });
-  }
+    for (;;) {
+      const pending = awaitingNativeBlockerCheck(selection, checked);
+      if (pending.length === 0) break;
+      // Reads, one per pending issue; they overlap like the role lookups above.
+      const natives = await Promise.all(pending.map((issue) => readNativeBlockers(ctx.github, issue)));
+      for (const [i, issue] of pending.entries()) {
+        checked.add(refKey(issue));
+        const native = natives[i] ?? "unreadable";
+        if (native === "unreadable") {
+          report.failures.push({
+            repo: issue.repo,
+            issue: issue.number,
+            stage: "dependencies",
+            error: "its blocked-by dependencies could not be read; not dispatched this tick",
+          });
+          ready = ready.filter((r) => refKey(r) !== refKey(issue));
+          continue;
+        }
+        let chosen: ReadyIssue = { ...issue, blockers: [...issue.blockers, ...native] };
+        const state = states.get(refKey(issue));
+        if (state?.facts.commentsTruncated && identity !== null) {
+          // The batched read saw only the first comments; a previous run's record may be further down.
+          const { comments, complete } = await readComments(ctx.github, issue);
+          const own = pickProgressComment(
+            comments.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)),
+            identity,
+          ).own;
+          if (own === null && !complete) {
+            // A record past the pages read would be missed and a second run started beside it: fail closed.
+            report.failures.push({
+              repo: issue.repo,
+              issue: issue.number,
+              stage: "comments",
+              error: `over ${COMMENT_PAGES_PER_ISSUE * 100} comments and no run record of the loop's among them; not dispatched (a human can start it afresh in a new issue)`,
+            });
+            ready = ready.filter((r) => refKey(r) !== refKey(issue));
+            continue;
+          }
+          state.comment = own && { id: own.id, body: own.body };
+          chosen = {
+            ...chosen,
+            comments: comments.map((c) => ({ ...c, author: toActor(c.author) })),
+            previousAttempts: previousAttempts(own ? decodeRunRecord(own.body, ctx.recordSeal) : null),
+          };
+        }
+        ready = ready.map((r) => (refKey(r) === refKey(issue) ? chosen : r));
+      }
+      selection = selectDispatches({ ready, inFlight, config });
+    }
+  };
+  await choose();
 
-  report.skipped = selection.skipped.map(({ issue, reason }) => ({
-    repo: issue.repo,
-    number: issue.number,
-    title: issue.title,
-    url: issue.url,
-    code: reason.code,
-    reason: describeSkip(reason, issue.repo),
-  }));
-
-  for (const choice of selection.dispatch) {
+  const attempted = new Set<string>();
+  let queue = [...selection.dispatch];
+  for (let choice = queue.shift(); choice !== undefined; choice = queue.shift()) {
+    attempted.add(refKey(choice.issue));
     const state = states.get(refKey(choice.issue));
     if (!state) continue;
     if (ctx.overBudget()) {
@@ -205,12 +218,32 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
         stage: "dispatch",
         error: describeError(error),
       });
+      if (error instanceof DispatchRefused) {
+        // No agent started, and the claim is given back: the refused issue holds no slot, so the
+        // next issue in line (in its repository or the fleet) may take it in this same tick.
+        const refused = refKey(choice.issue);
+        ready = ready.filter((r) => refKey(r) !== refused);
+        await choose();
+        queue = selection.dispatch.filter((d) => !attempted.has(refKey(d.issue)));
+      }
     }
   }
+
+  report.skipped = selection.skipped.map(({ issue, reason }) => ({
+    repo: issue.repo,
+    number: issue.number,
+    title: issue.title,
+    url: issue.url,
+    code: reason.code,
+    reason: describeSkip(reason, issue.repo),
+  }));
   if (report.deferred.length > 0)
     report.note = `tick budget spent: ${report.deferred.length} chosen issue(s) wait for the next tick`;
   return report;
 }
+
+/** The executor refused a dispatch (a 4xx): no agent started and the claim was given back. */
+class DispatchRefused extends Error {}
 
 /**
  * Claim, dispatch, record, in that order, so a crash at any point leaves
@@ -254,6 +287,9 @@ async function startRun(
 
   const now = ctx.now();
   const target = { repo: issue.repo, number: issue.number, url: issue.url, comment: state.comment };
+  // A retry after a refused dispatch reuses the attempt (no agent ever started): its refusals carry over.
+  const before = state.comment ? decodeRunRecord(state.comment.body, ctx.recordSeal) : null;
+  const refusals = before?.ok === true && before.record.runId === runId ? (before.record.refusals ?? 0) : 0;
   const vetted = vetIssueText(issue.title, issue.body, comments);
   let record: RunRecord = claimRecord({
     repo: issue.repo,
@@ -265,6 +301,7 @@ async function startRun(
     issueSha256: ctx.sha256(vetted.text),
     hiddenPassages: vetted.hiddenPassages,
   });
+  if (refusals > 0) record = { ...record, refusals };
   const seen = { agentLink: null, pushed: null, ci: null };
 
   // 1. Claim.
@@ -291,15 +328,18 @@ async function startRun(
         { cause: error },
       );
     }
-    record = {
-      ...record,
-      phase: "released",
-      lastAction: "release",
-      reason: `dispatch failed: ${describeError(error)}`.slice(0, 500),
-    };
+    // Refused (a 4xx): no agent started. The claim is given back, or, refused too often, the
+    // issue goes to a human with the executor's message; the lock comes off last.
+    record = refusedDispatch(record, describeError(error), ctx.now().toISOString());
     await writeRecord(ctx, target, record, seen);
+    const change = labelsFor(record, config.labels);
+    const lock = config.labels.inProgress.toLowerCase();
+    await ctx.writer.addLabels(ref, change.add);
+    for (const label of change.remove.filter((l) => l.toLowerCase() !== lock)) {
+      if (issue.labels.some((l) => l.toLowerCase() === label.toLowerCase())) await ctx.writer.removeLabel(ref, label);
+    }
     await ctx.writer.removeLabel(ref, config.labels.inProgress);
-    throw error;
+    throw new DispatchRefused(record.reason ?? describeError(error), { cause: error });
   }
 
   // 3. Record. A claim of this same attempt that never recorded its dispatch may have reached
@@ -389,8 +429,8 @@ function toReadyIssue(facts: ReadyIssueFacts, decoded: ReturnType<typeof decodeR
     labels: facts.labels,
     readyLabeledBy: toActor(facts.readyLabeled?.by ?? null),
     readyLabeledAt: facts.readyLabeled?.at ?? null,
-    lastEditedAt: facts.lastEdit?.at ?? null,
-    lastEditedBy: toActor(facts.lastEdit?.by ?? null),
+    edits: facts.edits.map((edit) => ({ ...edit, by: toActor(edit.by) })),
+    editHistoryComplete: facts.editHistoryComplete,
     blockers,
     previousAttempts: previousAttempts(decoded),
     comments: facts.comments.map((c) => ({ ...c, author: toActor(c.author) })),
@@ -404,5 +444,9 @@ function roleKey(repo: string, login: string): string {
 function withRoles(issue: ReadyIssue, roles: ReadonlyMap<string, Role | "unknown">): ReadyIssue {
   const fill = (actor: Actor | null): Actor | null =>
     actor === null ? null : { ...actor, role: roles.get(roleKey(issue.repo, actor.login)) ?? actor.role };
-  return { ...issue, readyLabeledBy: fill(issue.readyLabeledBy), lastEditedBy: fill(issue.lastEditedBy) };
+  return {
+    ...issue,
+    readyLabeledBy: fill(issue.readyLabeledBy),
+    edits: issue.edits.map((edit) => ({ ...edit, by: fill(edit.by) })),
+  };
 }

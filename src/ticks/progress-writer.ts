@@ -20,6 +20,8 @@ export interface ProgressSeen {
   agentLink: string | null;
   pushed: { sha: string; url: string | null; pullRequest?: { number: number; url: string } | null } | null;
   ci: CiVerdict | null;
+  /** Commits that mentioned the issue but are not the agent's; none when absent. */
+  notTheAgents?: { sha: string; url: string | null }[];
 }
 
 /** Persist `record`; returns the comment as it now stands (for a later write in the same tick). */
@@ -35,6 +37,7 @@ export async function writeRecord(
     agentLink: seen.agentLink,
     pushed: seen.pushed,
     ci: seen.ci,
+    notTheAgents: seen.notTheAgents ?? [],
     delivery: ctx.config.delivery,
     deployStage: ctx.config.ci.deployEnvironment !== null || ctx.config.ci.rolloutUrl !== null,
     maxFixForwards: ctx.config.limits.fixForwardAttempts,

@@ -6,7 +6,14 @@
 
 import { judgeCommit, type CommitJudgement } from "../ci/verdict.js";
 import { shardRepos } from "../core/config.js";
-import { candidateShas, deliveredPullRequest, pickProgressComment, pushedCommit } from "../core/evidence.js";
+import {
+  candidateShas,
+  deliveredPullRequest,
+  isAgentCommit,
+  notTheAgents,
+  pickProgressComment,
+  pushedCommit,
+} from "../core/evidence.js";
 import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
 import { fixForwardPrompt } from "../core/prompt.js";
 import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
@@ -22,7 +29,13 @@ import type {
   RunPhase,
 } from "../core/types.js";
 import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
-import { readAllComments, readWatchFacts, RECORD_MARKER_PREFIX, type RunIssueFacts } from "../github/reads.js";
+import {
+  COMMENT_PAGES_PER_ISSUE,
+  readComments,
+  readWatchFacts,
+  RECORD_MARKER_PREFIX,
+  type RunIssueFacts,
+} from "../github/reads.js";
 import { ringAll, type RingResult } from "../notify/doorbell.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { commitUrl, writeRecord } from "./progress-writer.js";
@@ -170,11 +183,17 @@ async function assemble(
   let choice = pickProgressComment(issue.markerComments, identity);
   if (choice.own === null && issue.commentsTruncated) {
     // More comments than the batch read took: the progress comment may be further back.
-    const all = await readAllComments(ctx.github, issue);
+    const { comments, complete } = await readComments(ctx.github, issue);
     choice = pickProgressComment(
-      all.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)),
+      comments.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)),
       identity,
     );
+    if (choice.own === null && !complete && issue.open) {
+      // Paging on through a flooded thread every tick is unbounded work: a human takes it from here.
+      const why = `the issue has over ${COMMENT_PAGES_PER_ISSUE * 100} comments and the loop's progress comment is not among the first ${COMMENT_PAGES_PER_ISSUE * 100}`;
+      report.runs.push(await escalateBadRecord(ctx, issue, null, why));
+      return null;
+    }
   }
   const own = choice.own;
   // A closed issue with the lock but no record of the loop's: someone else's label, nothing to report each tick.
@@ -243,7 +262,7 @@ async function advance(
   const { facts, record } = run;
   const repoCommits = commits.get(facts.repo.toLowerCase());
   if (repoCommits?.error) throw new Error(`could not read commits: ${repoCommits.error}`);
-  const pushed = deliveredBy(run, repoCommits);
+  const { delivered: pushed, strays } = deliveredBy(run, repoCommits);
 
   let judgement: CommitJudgement = { verdict: NO_CI, parentAlreadyRed: false };
   const answer = pushed?.answer;
@@ -259,11 +278,10 @@ async function advance(
     });
     // Red on a parent this run pushed itself is a fix that did not fix, not someone else's
     // breakage: the same-failure and budget rules judge it, or one retry would freeze the run.
-    const parentSha = answer.parent?.sha;
-    const since = Date.parse(record.dispatchedAt ?? record.claimedAt);
+    // Only the agent's own commit is "this run's": someone else's red parent stays someone else's.
+    const parent = answer.parent;
     const ownParent =
-      parentSha !== undefined &&
-      (parentSha === record.pushedSha || facts.references.some((r) => r.sha === parentSha && Date.parse(r.at) > since));
+      parent !== null && (parent.sha === record.pushedSha || isAgentCommit(parent.message, record.runId));
     if (ownParent) judgement = { ...judgement, parentAlreadyRed: false };
   }
 
@@ -320,6 +338,7 @@ async function advance(
         }
       : null,
     ci: verdict,
+    notTheAgents: strays.map((sha) => ({ sha, url: commitUrl(facts.url, sha) })),
   };
   const target = { repo: facts.repo, number: facts.number, url: facts.url, comment: run.comment };
   // Record first (a terminal one with its doorbell owed), then ring, then the labels. A crash
@@ -373,31 +392,44 @@ async function advance(
 }
 
 /**
- * The commit the run delivered. Pushed to the default branch: the newest one
- * referencing the issue since the dispatch. By pull request: the head of the
- * run's own pull request, committed since the dispatch.
+ * The commit the run delivered. Pushed to the default branch: the newest of the
+ * agent's commits (its message carries the run's trailer) referencing the issue
+ * since the dispatch. By pull request: the head of the run's own pull request,
+ * committed since the dispatch, and the agent's. `strays` are the other commits
+ * that referenced the issue meanwhile: listed, never judged.
  */
-function deliveredBy(run: Assembled, repoCommits: RepoCommitFacts | undefined): Delivered | null {
+function deliveredBy(
+  run: Assembled,
+  repoCommits: RepoCommitFacts | undefined,
+): { delivered: Delivered | null; strays: string[] } {
   const { facts, record } = run;
   const since = record.dispatchedAt ?? record.claimedAt;
-  if (run.branch !== null) {
-    const pull = deliveredPullRequest(repoCommits?.pullRequests.get(run.branch) ?? [], { since });
-    return (
-      pull && {
-        sha: pull.head.sha,
-        at: pull.head.committedAt,
-        answer: pull.head,
-        pullRequest: { number: pull.number, url: pull.url },
-      }
-    );
-  }
   const answers = new Map<string, CommitAnswer>((repoCommits?.commits ?? []).map((c) => [c.sha, c]));
+  // Only the shas the batch asked about have a known message; an unknown one is never the agent's.
+  const isAgents = (sha: string) => isAgentCommit(answers.get(sha)?.message, record.runId);
+  const asked = facts.references.filter((ref) => answers.has(ref.sha));
+  const strays = notTheAgents(asked, { repo: facts.repo, since, isAgents });
+  if (run.branch !== null) {
+    const pull = deliveredPullRequest(repoCommits?.pullRequests.get(run.branch) ?? [], {
+      since,
+      runId: record.runId,
+    });
+    const delivered = pull && {
+      sha: pull.head.sha,
+      at: pull.head.committedAt,
+      answer: pull.head,
+      pullRequest: { number: pull.number, url: pull.url },
+    };
+    return { delivered, strays };
+  }
   const pushed = pushedCommit(facts.references, {
     repo: facts.repo,
     since,
     onDefaultBranch: (sha) => answers.get(sha)?.onDefaultBranch === true,
+    isAgents,
   });
-  return pushed && { sha: pushed.sha, at: pushed.at, answer: answers.get(pushed.sha), pullRequest: null };
+  const delivered = pushed && { sha: pushed.sha, at: pushed.at, answer: answers.get(pushed.sha), pullRequest: null };
+  return { delivered, strays };
 }
 
 /**
@@ -440,19 +472,22 @@ async function relabel(
 async function escalateBadRecord(
   ctx: TickContext,
   issue: RunIssueFacts,
-  comment: { id: number; body: string },
+  comment: { id: number; body: string } | null,
   why: string,
 ): Promise<WatchedRun> {
   const { labels } = ctx.config;
   const ref = { repo: issue.repo, number: issue.number };
-  const reason = `run record unreadable (${why}); handed to a human, nothing was guessed`;
-  const body = `### afk-loop: handed to a human\n\nThe run record in this comment could not be read: ${escapeText(why)}.\nThe loop stopped driving this issue. Re-apply \`${labels.ready}\` to start a fresh run.\n`;
+  // No comment: the record could not be found within the pages read; a new comment says so.
+  const reason = `run record ${comment === null ? "not found" : "unreadable"} (${why}); handed to a human, nothing was guessed`;
+  const what =
+    comment === null ? "The loop's run record could not be found" : "The run record in this comment could not be read";
+  const body = `### afk-loop: handed to a human\n\n${what}: ${escapeText(why)}.\nThe loop stopped driving this issue. Re-apply \`${labels.ready}\` to start a fresh run.\n`;
   await ctx.writer.writeProgress(ref, comment, body);
   await relabel(ctx, ref, labelDiff(issue.labels, { add: [labels.human], remove: [labels.inProgress, labels.ready] }));
   const result = ctx.config.dryRun
     ? null
     : await ringAll(ctx.doorbells, {
-        id: `${issue.repo.toLowerCase()}#${issue.number}:unreadable-record:${comment.id}`,
+        id: `${issue.repo.toLowerCase()}#${issue.number}:${comment === null ? "record-not-found" : `unreadable-record:${comment.id}`}`,
         kind: "needs-human",
         repo: issue.repo,
         issue: issue.number,

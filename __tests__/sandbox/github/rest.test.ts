@@ -332,6 +332,7 @@ describe("workflows", () => {
 
   it("lists runs with GitHub's filters, newest first", async () => {
     const dispatched = await octokit.rest.actions.listWorkflowRunsForRepo({ ...api, event: "workflow_dispatch" });
+    expect(dispatched.data.workflow_runs.length).toBeGreaterThan(0);
     expect(dispatched.data.workflow_runs.every((r) => r.event === "workflow_dispatch")).toBe(true);
     expect(dispatched.data.total_count).toBeGreaterThanOrEqual(2);
     const failed = await octokit.rest.actions.listWorkflowRunsForRepo({ ...api, status: "failure" });

@@ -197,6 +197,7 @@ describe("scripted agent on T3", () => {
     sandbox.tick();
     expect(await checksOn(red?.sha ?? "")).toEqual({ build: "success", test: "failure" });
     const { check_runs } = await github<CheckRunsJson>(`/commits/${red?.sha ?? ""}/check-runs`);
+    expect(check_runs).toHaveLength(2);
     expect(check_runs.every((r) => r.details_url?.startsWith("https://ci.sandbox.test/acme/api/commit/"))).toBe(true);
 
     await dispatchT3(2, 1);

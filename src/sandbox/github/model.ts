@@ -86,6 +86,11 @@ export interface Issue {
   closedBy: string | null;
   lastEditedAt: Instant | null;
   editor: string | null;
+  /**
+   * The body's edit history (`userContentEdits`), newest first. Empty until the body is first
+   * edited; GitHub then keeps the original text as an entry of its own, by the author at creation.
+   */
+  contentEdits: { id: number; nodeId: string; editedAt: Instant; editor: string | null }[];
   comments: IssueComment[];
   events: IssueEvent[];
   /** GitHub's native "blocked by" issue dependencies. */

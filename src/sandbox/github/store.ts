@@ -379,6 +379,7 @@ export class GitHubStore {
       closedBy: null,
       lastEditedAt: null,
       editor: null,
+      contentEdits: [],
       comments: [],
       events: [],
       blockedBy: [],
@@ -418,12 +419,21 @@ export class GitHubStore {
     if (title === issue.title && body === issue.body) return issue;
     if (title !== issue.title)
       this.event(issue, { event: "renamed", actor: by, createdAt: when, from: issue.title, to: title });
+    if (body !== issue.body) {
+      if (issue.contentEdits.length === 0) issue.contentEdits.unshift(this.contentEdit(issue.createdAt, issue.author));
+      issue.contentEdits.unshift(this.contentEdit(when, by));
+    }
     issue.title = title;
     issue.body = body;
     issue.lastEditedAt = when;
     issue.editor = by;
     issue.updatedAt = when;
     return issue;
+  }
+
+  private contentEdit(editedAt: Instant, editor: string): Issue["contentEdits"][number] {
+    const id = this.id();
+    return { id, nodeId: nodeId("UserContentEdit", id), editedAt, editor };
   }
 
   closeIssue(

@@ -230,6 +230,18 @@ function issue(ctx: GraphQLContext, repo: Repo, it: Issue): Node {
     repository: () => repository(ctx, repo),
     labels: (args: PageArgs) => connection(it.labels, args, (name) => label(ctx, repo, name)),
     comments: (args: PageArgs) => connection(it.comments, args, (c) => comment(ctx, repo, it, c)),
+    userContentEdits: (args: PageArgs) =>
+      connection(it.contentEdits, args, (e) => ({
+        __typename: "UserContentEdit",
+        id: e.nodeId,
+        createdAt: e.editedAt,
+        updatedAt: e.editedAt,
+        editedAt: e.editedAt,
+        editor: () => actor(ctx, e.editor),
+        deletedAt: null,
+        deletedBy: null,
+        diff: null,
+      })),
     timelineItems: (args: TimelineArgs) => timeline(ctx, repo, it, args),
   };
 }
