@@ -59,6 +59,7 @@ describe("watch facts", () => {
     const facts = await readWatchFacts(client, ["acme/api"], {
       inProgress: LABELS.inProgress,
       owed: "afk-doorbell-owed",
+      human: "ready-for-human",
     });
     const run = facts.repos[0]?.runs[0];
     expect(run?.number).toBe(issue.number);

@@ -463,3 +463,47 @@ describe("closed issues that still carry the lock", () => {
     expect(loop.writesSince(mark)).toEqual([]);
   });
 });
+
+describe("Needs you (issue 11)", () => {
+  const world = () =>
+    tickWorld({
+      issues: [
+        inFlightIssue(1, { agent: "needs-input" }),
+        // A person's own use of the human label: no record of the loop's, none of its business.
+        readyIssue(2, { labels: [{ name: LABELS.human, by: "bob", at: "-1h" }] }),
+      ],
+    });
+
+  it("lists an issue the loop hands over in the tick that hands it over", async () => {
+    const loop = await startLoop(world());
+    const report = await watchUntilAction(loop, 1);
+    expect(report.handed).toEqual([
+      expect.objectContaining({
+        repo: REPO,
+        number: 1,
+        reason: expect.stringContaining("waiting for input") as string,
+      }),
+    ]);
+  });
+
+  it("keeps listing it on every later tick, read in the batched query at no extra request, and never a person's label", async () => {
+    const loop = await startLoop(world());
+    const handedAt = (await watchUntilAction(loop, 1)).handed[0]?.since;
+    loop.advance();
+    const mark = loop.mark();
+    const later = await loop.watch();
+    expect(later.handed.map((h) => `${h.repo}#${h.number}`)).toEqual([`${REPO}#1`]);
+    expect(later.handed[0]).toMatchObject({ reason: expect.stringContaining("waiting for input") as string });
+    // When the loop wrote its record: the handover, not this tick.
+    expect(Date.parse(later.handed[0]?.since ?? "")).toBeLessThanOrEqual(Date.parse(handedAt ?? ""));
+    expect(loop.githubSince(mark).map((e) => e.route)).toEqual(["POST /graphql"]);
+  });
+
+  it("drops it once a person takes the human label off", async () => {
+    const loop = await startLoop(world());
+    await watchUntilAction(loop, 1);
+    loop.sandbox.world.store.removeLabel(REPO, 1, LABELS.human, "bob");
+    loop.advance();
+    expect((await loop.watch()).handed).toEqual([]);
+  });
+});

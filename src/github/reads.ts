@@ -19,6 +19,10 @@ export const COMMENTS_PER_RUN_ISSUE = 30;
 const REFERENCES_PER_RUN_ISSUE = 20;
 /** Finished runs still owing a doorbell, per repo per tick; the rest wait for the next tick. */
 const OWED_PAGE = 10;
+/** Issues handed to a human, per repo, read for the report's "Needs you" (issue 11): one page, no extra request. */
+const HANDED_PAGE = 100;
+/** The loop's progress comment is usually among an issue's last few; a long discussion after the handover hides it. */
+const COMMENTS_PER_HANDED_ISSUE = 10;
 /** Closed issues still carrying the lock, per repo per tick: normally none. */
 const CLOSED_LOCKED_PAGE = 5;
 
@@ -259,10 +263,25 @@ export interface RunIssueFacts {
   references: { sha: string; at: Instant; repo: RepoSlug | null }[];
 }
 
+/** An open issue carrying the human label, with the loop's comments that may hold its record. */
+export interface HandedIssueFacts {
+  repo: RepoSlug;
+  number: number;
+  title: string;
+  url: string;
+  /** Marker comments among the last few; `updatedAt` is when the loop last wrote it (the handover). */
+  markerComments: (MarkerComment & { updatedAt: Instant })[];
+}
+
 export interface WatchRepoFacts {
   repo: RepoSlug;
   error: string | null;
   defaultBranch: string | null;
+  /**
+   * Open issues carrying the human label (first page only, up to HANDED_PAGE): the report's
+   * "Needs you", read in the same batched query, so it costs no extra request.
+   */
+  handed: HandedIssueFacts[];
   /** Open issues carrying the in-progress label. */
   runs: RunIssueFacts[];
   /** Issues (open or closed) whose terminal doorbell is still owed. */
@@ -298,8 +317,24 @@ interface RunIssueJson {
     }[];
   };
 }
+interface HandedIssueJson {
+  number: number;
+  title: string;
+  url: string;
+  comments: {
+    nodes: {
+      databaseId: number;
+      body: string;
+      createdAt: string;
+      updatedAt: string;
+      author: { __typename: string; login: string } | null;
+    }[];
+  };
+}
+
 interface WatchRepoJson {
   defaultBranchRef: { name: string } | null;
+  handed: { nodes: HandedIssueJson[] };
   runs: PageJson<RunIssueJson>;
   owed: { nodes: RunIssueJson[] };
   closedLocked: { nodes: RunIssueJson[] };
@@ -317,6 +352,12 @@ const WATCH_SELECTION = `
   }
   closedLocked: issues(first: ${CLOSED_LOCKED_PAGE}, states: CLOSED, labels: [$inProgress], orderBy: { field: UPDATED_AT, direction: ASC }) {
     nodes { ...AfkRunIssue }
+  }
+  handed: issues(first: ${HANDED_PAGE}, states: OPEN, labels: [$human], orderBy: { field: UPDATED_AT, direction: DESC }) {
+    nodes {
+      number title url
+      comments(last: ${COMMENTS_PER_HANDED_ISSUE}) { nodes { databaseId body createdAt updatedAt author { __typename login } } }
+    }
   }`;
 
 const RUN_ISSUE_FRAGMENT = `
@@ -339,17 +380,23 @@ fragment AfkRunIssue on Issue {
 export async function readWatchFacts(
   client: GitHubClient,
   repos: readonly RepoSlug[],
-  labels: { inProgress: string; owed: string },
+  labels: { inProgress: string; owed: string; human: string },
 ): Promise<WatchFacts> {
-  const facts = new Map<RepoSlug, WatchRepoFacts>(
-    repos.map((repo) => [repo, { repo, error: null, defaultBranch: null, runs: [], owed: [], closedLocked: [] }]),
-  );
-  const at = (repo: RepoSlug) =>
-    facts.get(repo) ?? { repo, error: null, defaultBranch: null, runs: [], owed: [], closedLocked: [] };
+  const empty = (repo: RepoSlug): WatchRepoFacts => ({
+    repo,
+    error: null,
+    defaultBranch: null,
+    handed: [],
+    runs: [],
+    owed: [],
+    closedLocked: [],
+  });
+  const facts = new Map<RepoSlug, WatchRepoFacts>(repos.map((repo) => [repo, empty(repo)]));
+  const at = (repo: RepoSlug) => facts.get(repo) ?? empty(repo);
   const viewer = await readRepoPages<WatchRepoJson, string | null>(client, repos, null, {
     name: "AfkWatchFacts",
-    declare: ["$inProgress: String!", "$owed: String!"],
-    shared: { inProgress: labels.inProgress, owed: labels.owed },
+    declare: ["$inProgress: String!", "$owed: String!", "$human: String!"],
+    shared: { inProgress: labels.inProgress, owed: labels.owed, human: labels.human },
     selection: WATCH_SELECTION,
     fragments: RUN_ISSUE_FRAGMENT,
     pageVariables: (after, alias) => ({ [`runsAfter_${alias}`]: after }),
@@ -362,6 +409,21 @@ export async function readWatchFacts(
       if (after === null) {
         repoFacts.owed = data.owed.nodes.map((n) => toRunIssueFacts(repo, n));
         repoFacts.closedLocked = data.closedLocked.nodes.map((n) => toRunIssueFacts(repo, n));
+        repoFacts.handed = data.handed.nodes.map((n) => ({
+          repo,
+          number: n.number,
+          title: n.title,
+          url: n.url,
+          markerComments: n.comments.nodes
+            .filter((c) => c.body.includes(RECORD_MARKER_PREFIX))
+            .map((c) => ({
+              id: c.databaseId,
+              author: toLogin(c.author),
+              body: c.body,
+              createdAt: c.createdAt,
+              updatedAt: c.updatedAt,
+            })),
+        }));
       }
       return data.runs.pageInfo.hasNextPage ? data.runs.pageInfo.endCursor : null;
     },

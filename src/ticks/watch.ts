@@ -34,6 +34,7 @@ import {
   readComments,
   readWatchFacts,
   RECORD_MARKER_PREFIX,
+  type HandedIssueFacts,
   type RunIssueFacts,
 } from "../github/reads.js";
 import { ringAll, type RingResult } from "../notify/doorbell.js";
@@ -130,6 +131,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   const facts = await readWatchFacts(ctx.github, repos, {
     inProgress: config.labels.inProgress,
     owed: DOORBELL_OWED_LABEL,
+    human: config.labels.human,
   });
   const identity = config.github.loopIdentity ?? facts.viewer;
   report.identity = identity;
@@ -138,6 +140,8 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
     report.note = "could not tell which login the loop writes as; set loop-identity";
     return report;
   }
+
+  report.handed = facts.repos.flatMap((r) => r.handed.flatMap((issue) => handedBy(ctx, issue, identity)));
 
   // 1. Assemble: records and agent statuses.
   const assembled: Assembled[] = [];
@@ -171,7 +175,50 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
       });
     }
   }
+  // Handed over this tick: the batched read came before, so they join "Needs you" here.
+  const now = ctx.now().toISOString();
+  for (const run of report.runs) {
+    if ((run.phase === "escalated" || run.phase === "frozen") && run.action !== "ring") {
+      report.handed.push({
+        repo: run.repo,
+        number: run.number,
+        title: run.title,
+        url: run.url,
+        reason: run.reason,
+        since: now,
+        agentLink: run.agentLink,
+        sha: run.sha,
+      });
+    }
+  }
   return report;
+}
+
+/**
+ * An open issue with the human label is the loop's to report only when it carries the loop's own
+ * readable record saying the loop handed it over (escalated or frozen); anything else is a label a
+ * person put on, and none of the loop's business.
+ */
+function handedBy(ctx: TickContext, issue: HandedIssueFacts, identity: string): HandedIssue[] {
+  const own = pickProgressComment(issue.markerComments, identity).own;
+  if (own === null) return [];
+  const decoded = decodeRunRecord(own.body);
+  if (!decoded.ok) return [];
+  const { record } = decoded;
+  if (record.repo.toLowerCase() !== issue.repo.toLowerCase() || record.issue !== issue.number) return [];
+  if (record.phase !== "escalated" && record.phase !== "frozen") return [];
+  return [
+    {
+      repo: issue.repo,
+      number: issue.number,
+      title: issue.title,
+      url: issue.url,
+      reason: record.reason ?? record.phase,
+      since: own.updatedAt,
+      agentLink: record.threadId && ctx.executor.link(record.threadId, record.repo),
+      sha: record.pushedSha,
+    },
+  ];
 }
 
 async function assemble(
