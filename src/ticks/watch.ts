@@ -202,7 +202,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
 function handedBy(ctx: TickContext, issue: HandedIssueFacts, identity: string): HandedIssue[] {
   const own = pickProgressComment(issue.markerComments, identity).own;
   if (own === null) return [];
-  const decoded = decodeRunRecord(own.body);
+  const decoded = decodeRunRecord(own.body, ctx.recordSeal);
   if (!decoded.ok) return [];
   const { record } = decoded;
   if (record.repo.toLowerCase() !== issue.repo.toLowerCase() || record.issue !== issue.number) return [];
