@@ -14,6 +14,7 @@
 import { parseConfig, type Config } from "../src/core/config.js";
 import type { RequestCounts } from "../src/github/client.js";
 import { DOORBELL_OWED_LABEL } from "../src/core/labels.js";
+import { stopPending } from "../src/core/stop.js";
 import { decodeRunRecord, type RunRecord } from "../src/core/run-record.js";
 import { threadIdFor } from "../src/executors/t3.js";
 import { describeError } from "../src/ticks/context.js";
@@ -329,10 +330,11 @@ export function checkInvariants(sandbox: Sandbox, rounds: readonly RoundOutcome[
     if (!issue.labels.includes(labels.inProgress)) continue;
     const record = issue.record;
     // The watch also reads closed issues with the lock, so a lock removal that failed is finished later.
-    if (issue.state !== "open") {
+    if (issue.state !== "open" && !(record !== null && stopPending(record))) {
       violations.push(`${issue.key}: closed with ${labels.inProgress} still on`);
       continue;
     }
+    if (record !== null && stopPending(record)) continue; // the lock stays on until the agent's stop is confirmed
     if (record === null) violations.push(`${issue.key}: carries ${labels.inProgress} with no run record`);
     else if (record.phase === "claimed" && Date.parse(record.leaseExpiresAt) <= now) {
       violations.push(`${issue.key}: a claim outlived its lease (${record.leaseExpiresAt})`);
@@ -372,6 +374,23 @@ export function checkInvariants(sandbox: Sandbox, rounds: readonly RoundOutcome[
   }
   for (const [key, ids] of delivered) {
     if (!owed.has(key)) violations.push(`${key} doorbell rang ${ids.size} times with no terminal record asking for it`);
+  }
+
+  // 6. Stop means stop: an agent still at work belongs to a run in flight, or to one whose stop is
+  // owed (retried every tick) or deliberately left open (it waits for a person). Never to a run the
+  // loop let go of and forgot. (Never more than max-per-repo at work: checked after every round.)
+  for (const thread of snapshot.threads) {
+    if (thread.deletedAt !== null || thread.latestTurn?.state !== "running") continue;
+    const issue = issues.find((i) => thread.title.startsWith(`${i.key}:`));
+    const record = issue?.record ?? null;
+    if (record === null) continue; // no record: judged by invariant 1
+    const inFlight = record.phase === "claimed" || record.phase === "dispatched";
+    const stop = record.stop?.state;
+    if (!inFlight && stop !== "owed" && stop !== "requested" && stop !== "left-open") {
+      violations.push(
+        `${issue?.key ?? thread.title}: an agent still at work after its run was ${record.phase}, with no stop owed`,
+      );
+    }
   }
   return violations;
 }

@@ -47,7 +47,14 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
   const requests: RequestCounts | null = addCounts(earlier?.requests ?? null, ctx.github.counts);
   const executorRequests = sumOrNull(earlier?.executorRequests ?? null, ctx.executorRequests());
   const meta: ReportMeta = {
-    mode: stoppedBecause !== null ? "stopped" : config.killSwitch === "drain" ? "drain" : "armed",
+    mode:
+      stoppedBecause !== null
+        ? "stopped"
+        : config.killSwitch === "drain"
+          ? "drain"
+          : config.killSwitch === "stop"
+            ? "emergency-stop"
+            : "armed",
     stoppedBecause,
     dryRun: config.dryRun,
     repos: shardRepos(config.allowlist, config.shard),

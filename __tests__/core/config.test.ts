@@ -40,6 +40,7 @@ describe("kill switch", () => {
     [" off ", "off"],
     ["Off", "off"],
     ["drain", "drain"],
+    ["stop", "stop"],
   ])("%j means %s", (value, expected) => {
     expect(parseConfig({ ...ARMED, "kill-switch": value }).killSwitch).toBe(expected);
   });

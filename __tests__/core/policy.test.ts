@@ -546,6 +546,7 @@ interface Scene {
 
 const FAIL_GATE: Record<SkipCode, (scene: Scene) => void> = {
   "kill-switch": (s) => void (s.inputs["kill-switch"] = "on"),
+  "emergency-stop": (s) => void (s.inputs["kill-switch"] = "stop"),
   draining: (s) => void (s.inputs["kill-switch"] = "drain"),
   "not-allowlisted": (s) => void (s.inputs.allowlist = OTHER_REPO),
   duplicate: (s) => void (s.copies = 2),
@@ -571,7 +572,8 @@ const FAIL_GATE: Record<SkipCode, (scene: Scene) => void> = {
 };
 
 /** Gates one scene cannot fail together (the switch has one value). */
-const EXCLUSIVE = new Set(["kill-switch draining"]);
+// The kill switch has one value at a time: its gates cannot both fail.
+const EXCLUSIVE = new Set(["kill-switch emergency-stop", "emergency-stop draining"]);
 
 function failing(...codes: SkipCode[]): SkipReason | "dispatched" {
   const scene: Scene = { issue: {}, labels: ["ready-for-agent"], inputs: {}, inFlight: [], copies: 1, rivals: [] };
@@ -595,7 +597,7 @@ describe("gate order", () => {
     expect(failing(later, earlier)).toMatchObject({ code: earlier });
   });
 
-  it("every pair of adjacent gates but the switch's two values is proved", () => {
+  it("every pair of adjacent gates but the switch's values is proved", () => {
     expect(adjacent).toHaveLength(SKIP_CODES.length - 1 - EXCLUSIVE.size);
   });
 

@@ -179,3 +179,58 @@ describe("errors a person can act on, never showing the token", () => {
     expect(error.message).toMatch(/HTTP 502/);
   });
 });
+
+describe("stop", () => {
+  const stopRequest = { repo: request.repo, runId: request.runId, threadId: null, reason: "escalated", forced: false };
+
+  it("interrupts the running turn by its id, then stops the session; the turn reads interrupted", async () => {
+    await executor().dispatch(request);
+    const turnId = t3.state.thread(threadIdFor(request.runId))?.latestTurn?.turnId;
+    await executor().stop(stopRequest);
+    const sent = t3.log.filter((r) => r.route === "dispatch").map((r) => r.commandType);
+    expect(sent.slice(-2)).toEqual(["thread.turn.interrupt", "thread.session.stop"]);
+    const thread = t3.state.thread(threadIdFor(request.runId));
+    expect(thread?.latestTurn).toMatchObject({ turnId, state: "interrupted" });
+    expect(thread?.session?.status).toBe("stopped");
+    expect(await executor().status({ repo: request.repo, runId: request.runId, threadId: null })).toMatchObject({
+      state: "interrupted",
+    });
+  });
+
+  it("reads the turn, not the session: an interrupt that leaves the session running still reads interrupted", async () => {
+    await executor().dispatch(request);
+    const threadId = threadIdFor(request.runId);
+    t3.state.apply({
+      type: "thread.turn.interrupt",
+      commandId: "by-hand",
+      threadId,
+      createdAt: clock.now().toISOString(),
+    });
+    expect(t3.state.thread(threadId)?.session?.status).toBe("running");
+    expect((await executor().status({ repo: request.repo, runId: request.runId, threadId })).state).toBe("interrupted");
+  });
+
+  it("a repeated stop for the same reason is recognised by its command ids, not applied twice", async () => {
+    await executor().dispatch(request);
+    await executor().stop(stopRequest);
+    const sequence = t3.state.snapshot().snapshotSequence;
+    await executor().stop(stopRequest);
+    expect(t3.log.filter((r) => r.commandType === "thread.session.stop").map((r) => r.replayed)).toEqual([false, true]);
+    expect(t3.state.snapshot().snapshotSequence).toBe(sequence);
+  });
+
+  it("sends nothing for a thread T3 does not have", async () => {
+    await executor().stop(stopRequest);
+    expect(t3.log.filter((r) => r.route === "dispatch")).toEqual([]);
+  });
+
+  it("a refused stop is an ExecutorError that never shows the token", async () => {
+    await executor().dispatch(request);
+    t3.addFault({ route: "dispatch", commandType: "thread.turn.interrupt", kind: "status", status: 503 });
+    const error = await executor()
+      .stop(stopRequest)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExecutorError);
+    expect((error as Error).message).not.toContain(TOKEN);
+  });
+});

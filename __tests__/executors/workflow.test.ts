@@ -314,3 +314,47 @@ describe("link", () => {
     expect(executor().link("thread-abc", REPO)).toBeNull();
   });
 });
+
+describe("stop", () => {
+  const CANCEL = "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel";
+  const FORCE = "POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel";
+  const routes = () => emulator.log.entries.map((e) => e.route);
+  const stopRequest = (threadId: string | null, forced = false) => ({
+    repo: REPO,
+    runId: request.runId,
+    threadId,
+    reason: "escalated",
+    forced,
+  });
+
+  it("cancels the run; its status then reads interrupted", async () => {
+    const { threadId } = await executor().dispatch(request);
+    await executor().stop(stopRequest(threadId));
+    expect(routes()).toContain(CANCEL);
+    expect(runs()[0]).toMatchObject({ status: "completed", conclusion: "cancelled" });
+    expect((await executor().status({ repo: REPO, runId: request.runId, threadId })).state).toBe("interrupted");
+  });
+
+  it("forced: force-cancels a run whose cancel did not take", async () => {
+    const { threadId } = await executor().dispatch(request);
+    store.resistCancel(REPO, Number(threadId));
+    await executor().stop(stopRequest(threadId));
+    expect(runs()[0]?.status).not.toBe("completed");
+    await executor().stop(stopRequest(threadId, true));
+    expect(routes()).toContain(FORCE);
+    expect(runs()[0]).toMatchObject({ status: "completed", conclusion: "cancelled" });
+  });
+
+  it("a run already finished (409) has nothing left to stop: no error", async () => {
+    const { threadId } = await executor().dispatch(request);
+    store.updateWorkflowRun(REPO, Number(threadId), { status: "completed", conclusion: "success" });
+    await expect(executor().stop(stopRequest(threadId))).resolves.toBeUndefined();
+    expect(runs()[0]?.conclusion).toBe("success");
+  });
+
+  it("finds the run by its run id when the record never stored it", async () => {
+    await executor().dispatch(request);
+    await executor().stop(stopRequest(null));
+    expect(runs()[0]).toMatchObject({ conclusion: "cancelled" });
+  });
+});

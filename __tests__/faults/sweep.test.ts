@@ -209,6 +209,23 @@ describe("the judge catches each broken promise", () => {
     expect(checkInvariants(sandbox, rounds).filter((v) => v.startsWith(`${body.repo}#${body.issue} done`))).toEqual([]);
   });
 
+  it("an agent still at work on a run the loop let go of, with no stop owed", () => {
+    const threadId = threadIdFor(runIdFor("acme/web", 1, 1));
+    const applied = sandbox.t3.state.apply({
+      type: "thread.turn.start",
+      commandId: deterministicId("judge:unstopped"),
+      threadId,
+      message: { messageId: deterministicId("judge:unstopped-message"), role: "user", text: "go on", attachments: [] },
+      runtimeMode: "full-access",
+      interactionMode: "default",
+      createdAt: new Date().toISOString(),
+    });
+    expect(applied.ok).toBe(true);
+    expect(checkInvariants(sandbox, rounds)).toContain(
+      "acme/web#1: an agent still at work after its run was escalated, with no stop owed",
+    );
+  });
+
   it("a ready issue neither dispatched nor skipped", () => {
     expect(checkInvariants(sandbox, [])).toContain(
       "acme/docs#2: ready but neither dispatched nor skipped with a reason",

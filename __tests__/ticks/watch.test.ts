@@ -396,14 +396,15 @@ describe("the progress comment and quiet ticks", () => {
 });
 
 describe("closed issues that still carry the lock", () => {
-  it("closed by a person mid-run: the run is released and the lock comes off, with no doorbell", async () => {
+  it("closed by a person mid-run: the run is released, its agent stopped, then the lock comes off, with no doorbell", async () => {
     const loop = await startLoop(tickWorld({ issues: [inFlightIssue(1, { agent: "run-forever" })] }));
     loop.sandbox.world.store.closeIssue(REPO, 1, "maya");
     loop.advance();
     const run = runOf(await loop.watch());
     expect(run.action).toBe("release");
     expect(run.reason).toContain("closed before the agent pushed anything");
-    expect(loop.record(1)).toMatchObject({ phase: "released", doorbell: null });
+    expect(run.reason).toContain("agent stopped at");
+    expect(loop.record(1)).toMatchObject({ phase: "released", doorbell: null, stop: { state: "stopped" } });
     expect(loop.labels(1)).not.toContain(LABELS.inProgress);
     expect(loop.doorbells()).toEqual([]);
     // Finished: the next tick has nothing to watch, and the closed issue is never dispatched.

@@ -148,7 +148,14 @@ function metaOf(
   report: Pick<RoundReport, "requests" | "executorRequests"> & { at?: string },
 ): ReportMeta {
   return {
-    mode: config.killSwitch === "on" ? "disarmed" : config.killSwitch === "drain" ? "drain" : "armed",
+    mode:
+      config.killSwitch === "on"
+        ? "disarmed"
+        : config.killSwitch === "drain"
+          ? "drain"
+          : config.killSwitch === "stop"
+            ? "emergency-stop"
+            : "armed",
     dryRun: config.dryRun,
     repos: shardRepos(config.allowlist, config.shard),
     requests: report.requests,

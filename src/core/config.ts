@@ -294,7 +294,10 @@ const killSwitch = text.transform((s, ctx): KillSwitch => {
   const v = s.toLowerCase();
   if (v === "") return "on";
   if (!(KILL_SWITCH_STATES as readonly string[]).includes(v)) {
-    ctx.addIssue({ code: "custom", message: "must be empty or on (disarmed), off (armed), or drain" });
+    ctx.addIssue({
+      code: "custom",
+      message: "must be empty or on (disarmed), off (armed), drain, or stop (emergency stop)",
+    });
     return z.NEVER;
   }
   return v as KillSwitch;
@@ -440,7 +443,7 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
  */
 function crossCheck(raw: Record<string, string>, parsed: ParsedInputs | null): { input: string; problem: string }[] {
   const value = (name: InputName) => (raw[name] ?? "").trim().toLowerCase();
-  const armed = value("kill-switch") === "off" || value("kill-switch") === "drain";
+  const armed = ["off", "drain", "stop"].includes(value("kill-switch"));
   if (!armed) return []; // disarmed (or an invalid switch, reported already): nothing below is used
   const problems: { input: string; problem: string }[] = [];
   const required = (name: InputName, why: string) => {

@@ -5,6 +5,7 @@
 
 import type { Config } from "./config.js";
 import type { RunRecord } from "./run-record.js";
+import { stopPending } from "./stop.js";
 
 /** Marks an issue whose terminal doorbell failed, so the next tick finds it and rings again. */
 export const DOORBELL_OWED_LABEL = "afk-doorbell-owed";
@@ -14,8 +15,27 @@ export interface LabelChange {
   remove: string[];
 }
 
-/** The labels a run's issue must and must not carry, from its record. */
-export function labelsFor(record: Pick<RunRecord, "phase" | "doorbell">, labels: Config["labels"]): LabelChange {
+/**
+ * The labels a run's issue must and must not carry, from its record. While the agent's stop is
+ * owed or unconfirmed the lock stays on: the agent may still be working, so it still holds its
+ * repository's slot, nothing starts beside it, and the watch keeps visiting it until it stops.
+ */
+export function labelsFor(
+  record: Pick<RunRecord, "phase" | "doorbell"> & Partial<Pick<RunRecord, "dispatchedAt" | "stop">>,
+  labels: Config["labels"],
+): LabelChange {
+  const change = phaseLabels(record, labels);
+  if (!stopPending(record)) return change;
+  return {
+    add: [...change.add, labels.inProgress],
+    remove: change.remove.filter((l) => l.toLowerCase() !== labels.inProgress.toLowerCase()),
+  };
+}
+
+function phaseLabels(
+  record: Pick<RunRecord, "phase" | "doorbell"> & Partial<Pick<RunRecord, "dispatchedAt">>,
+  labels: Config["labels"],
+): LabelChange {
   const owed = record.doorbell !== null && !record.doorbell.delivered;
   const doorbell = { add: owed ? [DOORBELL_OWED_LABEL] : [], remove: owed ? [] : [DOORBELL_OWED_LABEL] };
   switch (record.phase) {
@@ -23,8 +43,18 @@ export function labelsFor(record: Pick<RunRecord, "phase" | "doorbell">, labels:
     case "dispatched":
       return { add: [labels.inProgress], remove: [] };
     case "released":
-      // The ready label stays: the issue is still wanted and the next poll takes it again.
-      return { add: [], remove: [labels.inProgress, DOORBELL_OWED_LABEL] };
+      // Released before any agent had it (a lapsed claim, a refused dispatch): the ready label
+      // stays, the issue is still wanted and the next poll takes it again. Released after a
+      // dispatch (the issue was closed under the run): the attempt counts and the ready label
+      // goes, so reopening the issue never restarts work by itself.
+      return {
+        add: [],
+        remove: [
+          labels.inProgress,
+          DOORBELL_OWED_LABEL,
+          ...((record.dispatchedAt ?? null) === null ? [] : [labels.ready]),
+        ],
+      };
     case "closed":
       return { add: doorbell.add, remove: [labels.inProgress, labels.ready, ...doorbell.remove] };
     case "escalated":

@@ -62,6 +62,8 @@ export interface Selection {
  */
 export type SkipReason =
   | { code: "kill-switch" }
+  /** Kill switch `stop`: the watch tick is stopping every agent; nothing starts. */
+  | { code: "emergency-stop" }
   | { code: "draining" }
   | { code: "not-allowlisted"; repo: RepoSlug }
   /** The ready set named the same issue more than once: an adapter fault, and no copy is trusted to be the real one. */
@@ -106,6 +108,7 @@ export type SkipReason =
  */
 export const SKIP_CODES = [
   "kill-switch",
+  "emergency-stop",
   "draining",
   "not-allowlisted",
   "duplicate",
@@ -282,6 +285,8 @@ function haltReason(killSwitch: PolicyConfig["killSwitch"]): SkipReason | null {
   switch (killSwitch) {
     case "on":
       return { code: "kill-switch" };
+    case "stop":
+      return { code: "emergency-stop" };
     case "drain":
       return { code: "draining" };
     case "off":
@@ -450,6 +455,8 @@ export function describeSkip(reason: SkipReason, relativeTo?: RepoSlug): string 
   switch (reason.code) {
     case "kill-switch":
       return "kill switch is on: nothing starts";
+    case "emergency-stop":
+      return "emergency stop (kill switch stop): every agent is being stopped, nothing starts";
     case "draining":
       return "draining: in-flight runs finish, nothing new starts";
     case "not-allowlisted":

@@ -5,6 +5,7 @@
 // outside text (check names, reasons, agent details, URLs) break the markdown,
 // ping anyone, or forge a marker.
 
+import { describeStop } from "./stop.js";
 import { encodeRunRecord, type RecordSeal, type RunRecord } from "./run-record.js";
 import type { CiVerdict, FailingCheck, IssueRef } from "./types.js";
 
@@ -82,6 +83,8 @@ export function renderProgress(view: ProgressView): string {
       `Not the agent's (they mention this issue but lack the run's \`AFK-Run\` trailer; ignored): ${shown.join(", ")}${more}.`,
     );
   }
+  const stop = describeStop(record.stop ?? null);
+  if (stop !== null) lines.push("", `**Agent:** ${escapeText(stop)}.`);
   lines.push(
     "",
     `Fix-forwards: ${record.fixForwards} of ${view.maxFixForwards}. Run ${code(record.runId)}, claimed at ${record.claimedAt}.`,

@@ -32,6 +32,13 @@ export type ActionKind = (typeof ACTION_KINDS)[number];
  * (every string at its limit, every character escaped by JSON) under `marker`,
  * so a valid record always encodes and a decoded marker is cheap to parse.
  */
+/** Why the loop stopped (or would stop) an agent it let go of. */
+export const STOP_REASONS = ["escalated", "frozen", "closed", "released", "taken-over", "kill-switch"] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+/** owed: not yet asked; requested: asked, not yet confirmed; stopped: confirmed; left-open: deliberately not stopped. */
+export const STOP_STATES = ["owed", "requested", "stopped", "left-open"] as const;
+export type StopState = (typeof STOP_STATES)[number];
+
 export const RECORD_LIMITS = {
   runId: 100,
   threadId: 200,
@@ -96,6 +103,23 @@ export const RunRecordSchema = z.strictObject({
   hiddenPassages: z.int().min(0).max(1_000_000).optional(),
   /** Dispatches of this attempt the executor refused (4xx), across ticks; absent in older records (none). */
   refusals: count.optional(),
+  /**
+   * Stopping the agent the loop let go of (core/stop.ts). Optional: records written before stops
+   * existed read as "no stop". Owed and requested stops are retried every tick until confirmed.
+   */
+  stop: z
+    .strictObject({
+      reason: z.enum(STOP_REASONS),
+      state: z.enum(STOP_STATES),
+      /** Why the session was left open (state left-open), or who took the run over. */
+      detail: z.string().max(RECORD_LIMITS.reason).nullable(),
+      requestedAt: instant.nullable(),
+      /** A second, harder stop was sent (workflow force-cancel) after the first did not take within a lease. */
+      forced: z.boolean(),
+      stoppedAt: instant.nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export type RunRecord = z.infer<typeof RunRecordSchema>;

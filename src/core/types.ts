@@ -18,8 +18,11 @@ export interface IssueRef {
 export const ROLES = ["none", "read", "triage", "write", "maintain", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Kill switch: `on` stops everything, `off` arms the loop, `drain` finishes in-flight runs only. */
-export const KILL_SWITCH_STATES = ["on", "off", "drain"] as const;
+/**
+ * Kill switch: `on` stops the loop (zero requests, agents untouched), `off` arms it, `drain` finishes
+ * in-flight runs only, `stop` (emergency stop) stops every in-flight agent and hands its issue to a human.
+ */
+export const KILL_SWITCH_STATES = ["on", "off", "drain", "stop"] as const;
 export type KillSwitch = (typeof KILL_SWITCH_STATES)[number];
 
 /** Someone who did something on GitHub, with their role on the repo in question when known. */

@@ -50,6 +50,23 @@ export interface Executor {
     threadId: string | null;
   }): Promise<AgentStatus & { threadId: string | null }>;
   link(threadId: string, repo: RepoSlug): string | null;
+  /**
+   * Ask the executor to stop the run's agent. Safe to repeat: the same request (same run,
+   * reason and force) is recognised, not applied twice. Resolves once the executor accepted
+   * the request; whether the agent actually stopped is read back with `status` (the turn's
+   * or the run's state is the truth). `forced`: the first stop did not take (workflow:
+   * force-cancel).
+   */
+  stop(request: StopRequest): Promise<void>;
+}
+
+export interface StopRequest {
+  repo: RepoSlug;
+  runId: string;
+  threadId: string | null;
+  /** Why: part of the idempotency key, so a repeated stop for the same reason is recognised. */
+  reason: string;
+  forced: boolean;
 }
 
 /** A failure talking to an executor, with a message safe to show (never a credential). */

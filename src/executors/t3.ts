@@ -18,6 +18,7 @@ import {
   type DispatchResult,
   type Executor,
   type FollowUpRequest,
+  type StopRequest,
 } from "./executor.js";
 
 const TIMEOUT_MS = 30_000;
@@ -149,6 +150,40 @@ export class T3Executor implements Executor {
       };
     }
     return { ...threadStatus(thread), link: this.link(threadId, run.repo), threadId };
+  }
+
+  /**
+   * Interrupt the running turn (by its id when the read model names it), then stop the session.
+   * T3 can leave `session.status` at `running` after an interrupt, so the caller reads the turn's
+   * state afterwards, never the session's. Command ids derive from the run, the reason and the
+   * force, so a retried stop is answered with its first result.
+   */
+  async stop(req: StopRequest): Promise<void> {
+    const threadId = req.threadId ?? threadIdFor(req.runId);
+    const key = `${req.runId}:${req.reason}${req.forced ? ":forced" : ""}`;
+    const thread = (await this.readSnapshot()).threads.find((t) => t.id === threadId);
+    // No thread (never created, or T3 lost it): there is no agent to stop.
+    if (!thread) return;
+    const turn = thread.latestTurn;
+    const createdAt = this.options.now().toISOString();
+    if (turn?.state === "running") {
+      await this.command({
+        type: "thread.turn.interrupt",
+        commandId: deterministicId(`turn.interrupt:${key}`),
+        threadId,
+        turnId: turn.turnId,
+        createdAt,
+      });
+    }
+    await this.command({
+      type: "thread.session.stop",
+      commandId: deterministicId(`session.stop:${key}`),
+      threadId,
+      createdAt,
+    });
+    this.startedThreads.delete(threadId);
+    // The next status read must see the stop: read the server again rather than this tick's copy.
+    this.snapshot = null;
   }
 
   link(threadId: string, repo: RepoSlug): string | null {

@@ -16,6 +16,7 @@ import {
   type DispatchResult,
   type Executor,
   type FollowUpRequest,
+  type StopRequest,
 } from "./executor.js";
 
 interface WorkflowRunJson {
@@ -59,6 +60,29 @@ export class WorkflowExecutor implements Executor {
         : await this.findRun(run.repo, run.runId, null);
     if (!found) return { state: "missing", detail: null, link: null, threadId: null };
     return { ...runStatus(found), link: found.html_url, threadId: String(found.id) };
+  }
+
+  /**
+   * Cancel the workflow run (`force-cancel` when forced: a run whose cancel did not take, for
+   * example one stuck in an `always()` step). GitHub answers 409 for a run already finished:
+   * nothing is left to stop. A run never found has nothing to stop either.
+   */
+  async stop(req: StopRequest): Promise<void> {
+    const [owner = "", name = ""] = req.repo.split("/");
+    const id =
+      req.threadId !== null && /^\d+$/.test(req.threadId)
+        ? Number(req.threadId)
+        : (await this.findRun(req.repo, req.runId, null))?.id;
+    if (id === undefined) return;
+    const route = req.forced
+      ? ("POST /repos/{owner}/{repo}/actions/runs/{run_id}/force-cancel" as const)
+      : ("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel" as const);
+    try {
+      await this.client.octokit.request(route, { owner, repo: name, run_id: id });
+    } catch (error) {
+      if ((error as { status?: number }).status === 409) return;
+      throw error;
+    }
   }
 
   link(threadId: string, repo: RepoSlug): string | null {

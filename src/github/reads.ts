@@ -261,6 +261,8 @@ export interface RunIssueFacts {
   commentsTruncated: boolean;
   /** Commits that referenced the issue, newest last, as the timeline reports them. */
   references: { sha: string; at: Instant; repo: RepoSlug | null }[];
+  /** The latest label applications, newest last: who put the human label on (a takeover). */
+  labeled: { label: string; by: Login | null; at: Instant }[];
 }
 
 /** An open issue carrying the human label, with the loop's comments that may hold its record. */
@@ -315,6 +317,9 @@ interface RunIssueJson {
       commit?: { oid: string } | null;
       commitRepository?: { nameWithOwner: string } | null;
     }[];
+  };
+  labelEvents?: {
+    nodes: { __typename: string; createdAt?: string; label?: { name: string } | null; actor?: ActorJson | null }[];
   };
 }
 interface HandedIssueJson {
@@ -372,6 +377,12 @@ fragment AfkRunIssue on Issue {
     nodes {
       __typename
       ... on ReferencedEvent { createdAt commit { oid } commitRepository { nameWithOwner } }
+    }
+  }
+  labelEvents: timelineItems(itemTypes: [LABELED_EVENT], last: ${LABEL_EVENTS_PER_ISSUE}) {
+    nodes {
+      __typename
+      ... on LabeledEvent { createdAt label { name } actor { __typename login } }
     }
   }
 }`;
@@ -447,6 +458,11 @@ function toRunIssueFacts(repo: RepoSlug, json: RunIssueJson): RunIssueFacts {
     references: json.timelineItems.nodes.flatMap((e) =>
       e.__typename === "ReferencedEvent" && e.commit && e.createdAt
         ? [{ sha: e.commit.oid, at: e.createdAt, repo: e.commitRepository?.nameWithOwner ?? null }]
+        : [],
+    ),
+    labeled: (json.labelEvents?.nodes ?? []).flatMap((e) =>
+      e.__typename === "LabeledEvent" && e.label && e.createdAt
+        ? [{ label: e.label.name, by: toLogin(e.actor), at: e.createdAt }]
         : [],
     ),
   };

@@ -4,7 +4,7 @@
 // when the loop is armed AND serves at least one repository; an armed loop with
 // nothing to serve is not "all good", it is a configuration to look at.
 
-export type LoopState = "armed" | "draining" | "stopped" | "disarmed";
+export type LoopState = "armed" | "draining" | "emergency-stop" | "stopped" | "disarmed";
 
 export interface Headline {
   state: LoopState;
@@ -33,6 +33,12 @@ export function headline({ state, repos, dryRun, stoppedBecause = null }: Headli
         state,
         emoji: "🚰",
         text: `Draining: in-flight runs are watched to the end; nothing new starts.${dry}`,
+      };
+    case "emergency-stop":
+      return {
+        state,
+        emoji: "🚨",
+        text: `Emergency stop (kill switch stop): every in-flight agent is stopped and handed to a human; nothing starts.${dry}`,
       };
     case "stopped":
       return {

@@ -17,7 +17,7 @@ import type { WatchedRun, WatchReport } from "../ticks/watch.js";
 import { headline, type Headline, type LoopState } from "./headline.js";
 
 export interface ReportMeta {
-  mode: "armed" | "drain" | "disarmed" | "stopped";
+  mode: "armed" | "drain" | "emergency-stop" | "disarmed" | "stopped";
   dryRun: boolean;
   repos: string[];
   requests: RequestCounts | null;
@@ -265,6 +265,8 @@ function thisRunWhat(r: WatchedRun): ThisRunWhat | null {
     case "escalate-no-ci":
     case "escalate-lost":
     case "escalate-bad-record":
+    case "escalate-taken-over":
+    case "escalate-emergency-stop":
       return "escalated";
     case "release":
       return "released";

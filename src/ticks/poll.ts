@@ -91,7 +91,10 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
     note: null,
   };
   if (config.killSwitch !== "off") {
-    report.note = "draining: in-flight runs are watched to the end, nothing new starts";
+    report.note =
+      config.killSwitch === "stop"
+        ? "emergency stop: the watch tick stops every agent, nothing new starts"
+        : "draining: in-flight runs are watched to the end, nothing new starts";
     return report;
   }
   const repos = shardRepos(config.allowlist, config.shard);

@@ -18,6 +18,18 @@ import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
 import { fixForwardPrompt } from "../core/prompt.js";
 import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
 import { applyAction, markDoorbellDelivered, nextAction, type ActionKind } from "../core/state-machine.js";
+import {
+  describeStop,
+  handOverCause,
+  handOver,
+  humanLabeler,
+  markStopped,
+  markStopRequested,
+  mayBeWorking,
+  planStop,
+  stopOnLetGo,
+  stopPending,
+} from "../core/stop.js";
 import type {
   AgentState,
   AgentStatus,
@@ -29,6 +41,8 @@ import type {
   RunPhase,
 } from "../core/types.js";
 import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
+import { isTrusted } from "../core/policy.js";
+import { RoleLookup } from "../github/lookups.js";
 import {
   COMMENT_PAGES_PER_ISSUE,
   readComments,
@@ -56,7 +70,8 @@ export interface WatchedRun {
   sha: string | null;
   ci: CiState | null;
   failing: string | null;
-  action: ActionKind | "escalate-bad-record" | "ignored";
+  /** `escalate-taken-over`: a trusted person's human label; `escalate-emergency-stop`: kill switch `stop`. */
+  action: ActionKind | "escalate-bad-record" | "escalate-taken-over" | "escalate-emergency-stop" | "ignored";
   reason: string;
   /** The record's phase after this tick's action; null when there is no readable record. */
   phase: RunPhase | null;
@@ -102,6 +117,10 @@ interface Assembled {
   shas: string[];
   /** The run's own branch, whose pull request delivers its work (pull-request delivery only). */
   branch: string | null;
+  /** The trusted person whose human label takes the run over; null when nobody did. */
+  takenOverBy: string | null;
+  /** A human label put on by someone not trusted: ignored, and said so in the report. */
+  takeoverIgnored: string | null;
 }
 
 /** What the run delivered: the commit CI judges, and the pull request it came through, if any. */
@@ -147,12 +166,13 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   const assembled: Assembled[] = [];
   const defaultBranches = new Map(facts.repos.map((r) => [r.repo.toLowerCase(), r.defaultBranch]));
   const seen = new Set<string>();
+  const roles = new RoleLookup(ctx.github);
   for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed, ...r.closedLocked])) {
     const key = `${issue.repo.toLowerCase()}#${issue.number}`;
     if (seen.has(key)) continue;
     seen.add(key);
     try {
-      const run = await assemble(ctx, issue, identity, report);
+      const run = await assemble(ctx, issue, identity, report, roles);
       if (run) assembled.push(run);
     } catch (error) {
       report.failures.push({ repo: issue.repo, issue: issue.number, stage: "status", error: describeError(error) });
@@ -165,7 +185,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   // 3. Decide and act, one run at a time.
   for (const run of assembled) {
     try {
-      report.runs.push(await advance(ctx, run, commitFacts, defaultBranches));
+      report.runs.push(await advance(ctx, run, commitFacts, defaultBranches, report.failures));
     } catch (error) {
       report.failures.push({
         repo: run.facts.repo,
@@ -226,6 +246,7 @@ async function assemble(
   issue: RunIssueFacts,
   identity: string,
   report: WatchReport,
+  roles: RoleLookup,
 ): Promise<Assembled | null> {
   let choice = pickProgressComment(issue.markerComments, identity);
   if (choice.own === null && issue.commentsTruncated) {
@@ -263,20 +284,42 @@ async function assemble(
   }
   const record = decoded.record;
   const terminal = record.phase !== "claimed" && record.phase !== "dispatched";
-  const agent = terminal
-    ? {
-        state: "idle" as const,
-        detail: null,
-        link: record.threadId && ctx.executor.link(record.threadId, record.repo),
-        threadId: record.threadId,
-      }
-    : await ctx.executor.status({ repo: record.repo, runId: record.runId, threadId: record.threadId });
+  // A finished run whose agent's stop is not yet confirmed still asks the executor, until it is.
+  const agent =
+    terminal && !stopPending(record)
+      ? {
+          state: "idle" as const,
+          detail: null,
+          link: record.threadId && ctx.executor.link(record.threadId, record.repo),
+          threadId: record.threadId,
+        }
+      : await ctx.executor.status({ repo: record.repo, runId: record.runId, threadId: record.threadId });
   const since = record.dispatchedAt ?? record.claimedAt;
   const byPullRequest = ctx.config.delivery === "pull-request";
   const shas =
     terminal || byPullRequest ? [] : candidateShas(issue.references, { repo: issue.repo, since, limit: SHAS_PER_RUN });
   const branch = !terminal && byPullRequest ? record.runId : null;
-  return { facts: issue, record, comment: { id: own.id, body: own.body }, agent, shas, branch };
+  // A takeover: the human label on an in-flight issue, put on by someone trusted (the ready
+  // label's rule). Read from the batched facts; only the labeler's role may need a look-up.
+  let takenOverBy: string | null = null;
+  let takeoverIgnored: string | null = null;
+  const labeler = terminal ? null : humanLabeler(issue.labels, issue.labeled, ctx.config.labels.human);
+  if (labeler !== null) {
+    const role = labeler.isBot ? ("unknown" as const) : await roles.roleOf(issue.repo, labeler.login);
+    if (isTrusted({ ...labeler, role }, ctx.config.trust)) takenOverBy = labeler.login;
+    else
+      takeoverIgnored = `the ${ctx.config.labels.human} label by @${labeler.login} was ignored: not trusted to take the run over`;
+  }
+  return {
+    facts: issue,
+    record,
+    comment: { id: own.id, body: own.body },
+    agent,
+    shas,
+    branch,
+    takenOverBy,
+    takeoverIgnored,
+  };
 }
 
 async function readCommits(ctx: TickContext, runs: readonly Assembled[]): Promise<Map<string, RepoCommitFacts>> {
@@ -304,6 +347,7 @@ async function advance(
   run: Assembled,
   commits: ReadonlyMap<string, RepoCommitFacts>,
   defaultBranches: ReadonlyMap<string, string | null>,
+  failures: IssueFailure[],
 ): Promise<WatchedRun> {
   const { config } = ctx;
   const { facts, record } = run;
@@ -333,7 +377,9 @@ async function advance(
   }
 
   const now = ctx.now().toISOString();
-  const action = nextAction(
+  // A person's takeover or the emergency stop comes before anything the run's facts would decide.
+  const cause = handOverCause(record, { killSwitch: config.killSwitch, takenOverBy: run.takenOverBy });
+  const stateAction = nextAction(
     {
       record,
       agent: run.agent,
@@ -346,9 +392,15 @@ async function advance(
     },
     config,
   );
+  const action = cause === null ? stateAction : { kind: "wait" as const, reason: cause.text };
 
   // An owed doorbell is marked delivered only after it rings (below), never before.
-  let next = action.kind === "ring" ? record : applyAction(record, action, now);
+  let next =
+    cause !== null
+      ? handOver(record, run.agent.state, cause)
+      : action.kind === "ring"
+        ? record
+        : applyAction(record, action, now);
   let agentLink = run.agent.link;
   if (action.kind === "fix-forward" && !config.dryRun) {
     // The turn is sent before the record says so: if sending fails, nothing was spent.
@@ -371,6 +423,12 @@ async function advance(
     next = { ...next, threadId: turn.threadId };
     agentLink = turn.link ?? agentLink;
   }
+  // Letting go of a run whose agent may still be working owes a stop. It is sent, and read back,
+  // before the record is written, so one write says "stopped" or "requested" (or, when sending
+  // failed, "owed": the next tick sends it again). A crash in between leaves the run in flight
+  // with its agent stopped, which the next tick escalates as an agent that stopped: never an
+  // agent left working unseen.
+  next = await performStop(ctx, run, stopOnLetGo(record, next, run.agent.state), now, failures);
 
   const verdict = pushed ? judgement.verdict : null;
   const progress = {
@@ -428,14 +486,61 @@ async function advance(
     sha: pushed?.sha ?? record.pushedSha,
     ci: verdict?.state ?? null,
     failing: verdict?.signature ?? null,
-    action: action.kind,
-    reason: action.reason,
+    action:
+      cause === null ? action.kind : cause.reason === "kill-switch" ? "escalate-emergency-stop" : "escalate-taken-over",
+    reason: [action.reason, describeStop(next.stop ?? null), run.takeoverIgnored]
+      .filter((part) => part !== null)
+      .join("; "),
     phase: next.phase,
     since: record.dispatchedAt ?? record.claimedAt,
     fixForwards: next.fixForwards,
     ciStage: verdict?.stage ?? null,
     doorbell: rung,
   };
+}
+
+/** Send, confirm or keep waiting on the record's stop; returns the record after it. A failed send stays owed. */
+async function performStop(
+  ctx: TickContext,
+  run: Assembled,
+  record: RunRecord,
+  now: string,
+  failures: IssueFailure[],
+): Promise<RunRecord> {
+  const plan = planStop(record, run.agent.state, now, ctx.config.limits.leaseMinutes);
+  switch (plan.kind) {
+    case "none":
+    case "wait":
+      return record;
+    case "confirm":
+      return markStopped(record, now);
+    case "request": {
+      if (ctx.config.dryRun || !record.stop) return record;
+      try {
+        await ctx.executor.stop({
+          repo: record.repo,
+          runId: record.runId,
+          threadId: run.agent.threadId ?? record.threadId,
+          reason: record.stop.reason,
+          forced: plan.forced,
+        });
+      } catch (error) {
+        failures.push({ repo: record.repo, issue: record.issue, stage: "stop", error: describeError(error) });
+        return record;
+      }
+      const requested = markStopRequested(record, now, plan.forced);
+      // Read it back: an executor that stops at once (T3) frees the run in this tick, so an issue
+      // closed under its agent never holds the lock, or leaves the agent working, past it.
+      try {
+        const after = await ctx.executor.status({ repo: record.repo, runId: record.runId, threadId: record.threadId });
+        return mayBeWorking(after.state) ? requested : markStopped(requested, now);
+      } catch {
+        return requested; // confirmed on a later tick
+      }
+    }
+    default:
+      return plan satisfies never;
+  }
 }
 
 /**

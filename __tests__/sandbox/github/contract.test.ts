@@ -138,7 +138,18 @@ beforeAll(async () => {
   await call("GET", `${r}/deployments?sha=${pushedSha}&environment=production`);
   await call("GET", `${r}/deployments/${deploymentId}/statuses`);
   await call("POST", `${r}/actions/workflows/ci.yml/dispatches`, { ref: "main" });
-  await call("POST", `${r}/actions/workflows/ci.yml/dispatches`, { ref: "main", return_run_details: true });
+  const dispatched = await call("POST", `${r}/actions/workflows/ci.yml/dispatches`, {
+    ref: "main",
+    return_run_details: true,
+  });
+  const dispatchedRun = (dispatched.body as { workflow_run_id: number }).workflow_run_id;
+  await call("POST", `${r}/actions/runs/${dispatchedRun}/cancel`);
+  await call("POST", `${r}/actions/runs/${dispatchedRun}/force-cancel`); // 409: already cancelled
+  const another = await call("POST", `${r}/actions/workflows/ci.yml/dispatches`, {
+    ref: "main",
+    return_run_details: true,
+  });
+  await call("POST", `${r}/actions/runs/${(another.body as { workflow_run_id: number }).workflow_run_id}/force-cancel`);
   await call("GET", `${r}/actions/runs?event=workflow_dispatch`);
   await call("GET", `${r}/actions/workflows/ci.yml/runs?head_sha=${pushedSha}`);
   await call("GET", `${r}/actions/runs/${runId}`);

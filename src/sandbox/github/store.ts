@@ -79,6 +79,7 @@ export class GitHubStore {
   private readonly tokens = new Map<string, TokenGrant>();
   private readonly repos = new Map<string, Repo>();
   private readonly dispatchListeners = new Set<DispatchListener>();
+  private readonly cancelResistant = new Set<number>();
   /** Reverse of every issue's `blockedBy`: "owner/name#n" (lower-cased) -> the issues it blocks. */
   private readonly blockingIndex = new Map<string, IssueRef[]>();
 
@@ -792,6 +793,25 @@ export class GitHubStore {
     if (patch.displayTitle !== undefined) run.displayTitle = patch.displayTitle;
     run.updatedAt = iso(patch.at ?? this.now());
     return run;
+  }
+
+  /** A run whose plain cancel does not take (an `always()` step that hangs): only force-cancel ends it. */
+  resistCancel(fullName: string, id: number): void {
+    this.mustRepo(fullName);
+    this.cancelResistant.add(id);
+  }
+
+  /**
+   * GitHub's cancel and force-cancel: `conflict` for a run already completed; otherwise the run
+   * ends `cancelled` (at once here; GitHub takes a moment), unless it resists a plain cancel.
+   */
+  cancelWorkflowRun(fullName: string, id: number, force: boolean): "accepted" | "conflict" | "not-found" {
+    const run = this.mustRepo(fullName).workflowRuns.find((r) => r.id === id);
+    if (!run) return "not-found";
+    if (run.status === "completed") return "conflict";
+    if (!force && this.cancelResistant.has(id)) return "accepted";
+    this.updateWorkflowRun(fullName, id, { status: "completed", conclusion: "cancelled" });
+    return "accepted";
   }
 
   // --- internals -------------------------------------------------------------

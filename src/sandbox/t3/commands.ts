@@ -1,5 +1,6 @@
 // The T3 orchestration commands the emulator accepts over HTTP (docs/design.md §8):
-// `project.create`, `thread.create` and `thread.turn.start`, one bare object
+// `project.create`, `thread.create`, `thread.turn.start`, `thread.turn.interrupt`
+// and `thread.session.stop`, one bare object
 // discriminated by `type`. Owns the wire schema only; business rules (ids that
 // exist or not) live in state.ts.
 //
@@ -9,7 +10,7 @@
 // production. Here every object is strict, so that mistake fails in tests
 // with a 400, and a client that passes the emulator also passes the server.
 // Command types the real server knows but the loop never sends (thread.delete,
-// thread.turn.interrupt, ...) are not accepted either: 400, like any unknown type.
+// thread.approval.respond, ...) are not accepted either: 400, like any unknown type.
 
 import { z } from "zod";
 
@@ -95,7 +96,29 @@ export const TurnStartSchema = z.strictObject({
   createdAt: instant,
 });
 
-export const CommandSchema = z.discriminatedUnion("type", [ProjectCreateSchema, ThreadCreateSchema, TurnStartSchema]);
+/** T3's ThreadTurnInterruptCommand: the turn id is optional (the running turn, when left out). */
+export const TurnInterruptSchema = z.strictObject({
+  type: z.literal("thread.turn.interrupt"),
+  commandId: id,
+  threadId: id,
+  turnId: id.optional(),
+  createdAt: instant,
+});
+
+export const SessionStopSchema = z.strictObject({
+  type: z.literal("thread.session.stop"),
+  commandId: id,
+  threadId: id,
+  createdAt: instant,
+});
+
+export const CommandSchema = z.discriminatedUnion("type", [
+  ProjectCreateSchema,
+  ThreadCreateSchema,
+  TurnStartSchema,
+  TurnInterruptSchema,
+  SessionStopSchema,
+]);
 export type Command = z.infer<typeof CommandSchema>;
 export type ProjectCreate = z.infer<typeof ProjectCreateSchema>;
 export type ThreadCreate = z.infer<typeof ThreadCreateSchema>;

@@ -211,6 +211,40 @@ export class T3State {
         if (project) started = { thread, project, turnId, text: command.message.text };
         break;
       }
+      case "thread.turn.interrupt": {
+        const thread = this.threads.get(command.threadId);
+        if (!thread) return reject(`thread ${command.threadId} does not exist`);
+        const turn = thread.latestTurn;
+        if (command.turnId !== undefined && turn?.turnId !== command.turnId) {
+          return reject(`turn ${command.turnId} is not the thread's latest turn`);
+        }
+        if (turn?.state === "running") {
+          turn.state = "interrupted";
+          turn.completedAt = when;
+          // As T3 can: the session may still say `running` after an interrupt. The turn is the truth.
+          if (thread.session) thread.session = { ...thread.session, activeTurnId: null, updatedAt: when };
+          thread.updatedAt = when;
+        }
+        break;
+      }
+      case "thread.session.stop": {
+        const thread = this.threads.get(command.threadId);
+        if (!thread) return reject(`thread ${command.threadId} does not exist`);
+        // The provider process ends: a turn still running ends with it.
+        const turn = thread.latestTurn;
+        if (turn?.state === "running") {
+          turn.state = "interrupted";
+          turn.completedAt = when;
+        }
+        thread.session = {
+          ...(thread.session ?? sessionFor(thread, when)),
+          status: "stopped",
+          activeTurnId: null,
+          updatedAt: when,
+        };
+        thread.updatedAt = when;
+        break;
+      }
     }
 
     const sequence = this.bump(when);

@@ -233,9 +233,16 @@ export class ScriptedAgent {
     this.deps.store.updateWorkflowRun(target.repo, target.workflowRunId, { status: "completed", conclusion });
   }
 
-  /** A T3 turn is current while it is the thread's running turn on a live thread; a new turn supersedes it. */
+  /**
+   * A T3 turn is current while it is the thread's running turn on a live thread; a new turn
+   * supersedes it, an interrupt or a stopped session ends it. A workflow run is current until it
+   * completes (a cancel ends it): a stopped agent never pushes.
+   */
   private stillCurrent(target: Target): boolean {
-    if (target.executor === "workflow") return true;
+    if (target.executor === "workflow") {
+      const run = this.deps.store.repo(target.repo)?.workflowRuns.find((r) => r.id === target.workflowRunId);
+      return run !== undefined && run.status !== "completed";
+    }
     const thread = this.deps.t3.thread(target.threadId);
     return (
       thread?.deletedAt === null && thread.latestTurn?.turnId === target.turnId && thread.latestTurn.state === "running"

@@ -1,6 +1,6 @@
 // REST routes for GitHub Actions: `workflow_dispatch` (204, or 200 with the run's
 // ids when `return_run_details` is sent) and workflow runs (list with GitHub's
-// filters, get). Owns those filters; the scripted world hears of a dispatch
+// filters, get), cancel and force-cancel (202 `{}`, 409 for a finished run). Owns those filters; the scripted world hears of a dispatch
 // through the store.
 
 import { z } from "zod";
@@ -94,9 +94,19 @@ function getRun(ctx: RepoContext): Reply {
   return { status: 200, body: ctx.render.workflowRun(ctx.repo, run) };
 }
 
+function cancel(ctx: RepoContext, force: boolean): Reply {
+  const id = Number(ctx.params["run_id"]);
+  const outcome = Number.isSafeInteger(id) ? ctx.store.cancelWorkflowRun(ctx.repo.fullName, id, force) : "not-found";
+  if (outcome === "not-found") throw notFound();
+  if (outcome === "conflict") throw new GitHubHttpError(409, "Cannot cancel a workflow run that is completed.");
+  return { status: 202, body: {} };
+}
+
 export const actionsRoutes: Route[] = [
   repoRoute("POST", "/actions/workflows/{workflow_id}/dispatches", dispatch),
   repoRoute("GET", "/actions/workflows/{workflow_id}/runs", (ctx) => listRuns(ctx, pathWorkflow(ctx))),
   repoRoute("GET", "/actions/runs", (ctx) => listRuns(ctx, null)),
   repoRoute("GET", "/actions/runs/{run_id}", getRun),
+  repoRoute("POST", "/actions/runs/{run_id}/cancel", (ctx) => cancel(ctx, false)),
+  repoRoute("POST", "/actions/runs/{run_id}/force-cancel", (ctx) => cancel(ctx, true)),
 ];
