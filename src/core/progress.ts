@@ -7,7 +7,7 @@
 
 import { code, escapeText, link } from "./markdown.js";
 import { describeStop } from "./stop.js";
-import { encodeRunRecord, type RunRecord } from "./run-record.js";
+import { encodeRunRecord, type RecordSeal, type RunRecord } from "./run-record.js";
 import type { CiVerdict, FailingCheck, IssueRef } from "./types.js";
 
 /** GitHub rejects comments over 65,536 characters; stay far below it. */
@@ -34,6 +34,8 @@ export interface ProgressView {
   /** Show the "deployed" step (a deploy or rollout stage is configured). */
   deployStage: boolean;
   maxFixForwards: number;
+  /** Seals the record marker when record-key is set. */
+  seal?: RecordSeal | null;
 }
 
 export function renderProgress(view: ProgressView): string {
@@ -85,7 +87,7 @@ export function renderProgress(view: ProgressView): string {
     "",
     `Fix-forwards: ${record.fixForwards} of ${view.maxFixForwards}. Run ${code(record.runId)}, claimed at ${record.claimedAt}.`,
     "",
-    encodeRunRecord(record),
+    encodeRunRecord(record, view.seal ?? null),
   );
   return lines.join("\n");
 }

@@ -223,7 +223,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
 function handedBy(ctx: TickContext, issue: HandedIssueFacts, identity: string): HandedIssue[] {
   const own = pickProgressComment(issue.markerComments, identity).own;
   if (own === null) return [];
-  const decoded = decodeRunRecord(own.body);
+  const decoded = decodeRunRecord(own.body, ctx.recordSeal);
   if (!decoded.ok) return [];
   const { record } = decoded;
   if (record.repo.toLowerCase() !== issue.repo.toLowerCase() || record.issue !== issue.number) return [];
@@ -274,7 +274,7 @@ async function assemble(
     report.runs.push(ignored(issue, `no run record from ${identity}${spoofed}`));
     return null;
   }
-  const decoded = decodeRunRecord(own.body);
+  const decoded = decodeRunRecord(own.body, ctx.recordSeal);
   const mismatch =
     decoded.ok &&
     (decoded.record.repo.toLowerCase() !== issue.repo.toLowerCase() || decoded.record.issue !== issue.number);
