@@ -51,11 +51,11 @@ export function cell(text: string, max = 200): string {
     .replace(/[`*_[\]]/g, (c) => `\\${c}`);
 }
 
-function safeLink(label: string, url: string | null): string {
+export function safeLink(label: string, url: string | null): string {
   return url !== null && url.length <= 500 && /^https?:\/\/[^\s)<>]+$/.test(url) ? `[${label}](${url})` : label;
 }
 
-function table(header: string[], rows: string[][], max = MAX_ROWS): string[] {
+export function table(header: string[], rows: string[][], max = MAX_ROWS): string[] {
   const shown = rows.slice(0, max);
   const lines = [
     `| ${header.join(" | ")} |`,
@@ -66,8 +66,8 @@ function table(header: string[], rows: string[][], max = MAX_ROWS): string[] {
   return lines;
 }
 
-const issueCell = (i: IssueLink) => safeLink(cell(ref(i), 160), i.url);
-const shortSha = (sha: string | null, url: string | null) => (sha ? safeLink(`\`${sha.slice(0, 7)}\``, url) : "—");
+export const issueCell = (i: IssueLink) => safeLink(cell(ref(i), 160), i.url);
+export const shortSha = (sha: string | null, url: string | null) => (sha ? safeLink(`\`${sha.slice(0, 7)}\``, url) : "—");
 
 /** `12 min`, `3 h`, `2 d`: how long ago, coarse on purpose. */
 export function age(since: string | null, now: string | null): string {
