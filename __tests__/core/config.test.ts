@@ -271,7 +271,8 @@ describe("dashboard", () => {
       { input: "dashboard", problem: 'must be true or false (got "yes")' },
       {
         input: "dashboard-repo",
-        problem: 'must be an exact owner/name repository, such as my-org/control (got "https://github.com/acme/control")',
+        problem:
+          'must be an exact owner/name repository, such as my-org/control (got "https://github.com/acme/control")',
       },
     ]);
   });

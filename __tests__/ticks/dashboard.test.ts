@@ -58,7 +58,7 @@ async function run(loop: Loop): Promise<{ result: DashboardResult; writes: strin
 }
 
 function dashboards(loop: Loop) {
-  return [...loop.sandbox.world.store.repo(REPO)!.issues.values()].filter((i) =>
+  return [...(loop.sandbox.world.store.repo(REPO)?.issues.values() ?? [])].filter((i) =>
     i.labels.includes(DASHBOARD_LABEL),
   );
 }
@@ -66,7 +66,9 @@ function dashboards(loop: Loop) {
 function ownDashboard(loop: Loop) {
   const own = dashboards(loop).filter((i) => i.author === LOOP_LOGIN);
   expect(own).toHaveLength(1);
-  return own[0]!;
+  const [dashboard] = own;
+  if (dashboard === undefined) throw new Error("no dashboard");
+  return dashboard;
 }
 
 /** A look-alike: the label and a valid marker, by a maintainer, not the loop. */

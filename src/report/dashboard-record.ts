@@ -13,6 +13,7 @@ import type { Instant } from "../core/types.js";
 export const DASHBOARD_LABEL = "afk-loop-dashboard";
 export const DASHBOARD_MARKER_OPEN = "<!-- afk-loop:dashboard v1 ";
 const MARKER_CLOSE = " -->";
+const MARKER_AT_LINE_START = /^<!-- afk-loop:dashboard v1 /m;
 
 export const DASHBOARD_LIMITS = {
   /** Finished runs listed on the dashboard. */
@@ -70,7 +71,8 @@ export function emptyRecord(now: Instant): DashboardRecord {
 
 /** The record in a dashboard body; a missing one is fresh, a broken one is corrupt (and starts fresh). Never throws. */
 export function decodeDashboardRecord(body: string, now: Instant): DecodedDashboard {
-  const start = body.indexOf(DASHBOARD_MARKER_OPEN);
+  // Only a marker that begins a line counts, as where the renderer puts it (and where pickDashboardIssue looks).
+  const start = MARKER_AT_LINE_START.exec(body)?.index ?? -1;
   if (start === -1) return { state: "fresh", record: emptyRecord(now) };
   const corrupt = (problem: string): DecodedDashboard => ({ state: "corrupt", record: emptyRecord(now), problem });
   const end = body.indexOf(MARKER_CLOSE, start + DASHBOARD_MARKER_OPEN.length);
@@ -234,7 +236,7 @@ export function pickDashboardIssue(
     const login = c.author?.login.toLowerCase();
     if (login === undefined) return false;
     const mine = login === me || (c.author?.type === "Bot" && login === `${me}[bot]`);
-    return mine && /^<!-- afk-loop:dashboard v1 /m.test(c.body);
+    return mine && MARKER_AT_LINE_START.test(c.body);
   });
   return own.sort((a, b) => a.number - b.number)[0] ?? null;
 }

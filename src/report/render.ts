@@ -67,7 +67,8 @@ export function table(header: string[], rows: string[][], max = MAX_ROWS): strin
 }
 
 export const issueCell = (i: IssueLink) => safeLink(cell(ref(i), 160), i.url);
-export const shortSha = (sha: string | null, url: string | null) => (sha ? safeLink(`\`${sha.slice(0, 7)}\``, url) : "—");
+export const shortSha = (sha: string | null, url: string | null) =>
+  sha ? safeLink(`\`${sha.slice(0, 7)}\``, url) : "—";
 
 /** `12 min`, `3 h`, `2 d`: how long ago, coarse on purpose. */
 export function age(since: string | null, now: string | null): string {
