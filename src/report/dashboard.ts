@@ -19,7 +19,8 @@ import {
   type Outcome,
 } from "./dashboard-record.js";
 import type { ReportModel } from "./model.js";
-import { cell, fitToLimit, issueCell, phaseText, safeLink, shortSha, table } from "./render.js";
+import { link } from "../core/markdown.js";
+import { cell, fitToLimit, issueCell, phaseText, shortSha, table } from "./render.js";
 
 export const DASHBOARD_TITLE = "afk-loop dashboard";
 /** Rows per table on the dashboard: the whole body must stay under GitHub's 65,536 characters. */
@@ -138,7 +139,7 @@ export function renderDashboard({ model, record, now, maxFixForwards }: Dashboar
           cell(n.title, 80),
           cell(n.reason, 160),
           when(n.since),
-          safeLink("agent", n.agentLink),
+          link("agent", n.agentLink),
           shortSha(n.sha, n.commitUrl),
         ]),
         DASHBOARD_ROWS,
@@ -158,7 +159,7 @@ export function renderDashboard({ model, record, now, maxFixForwards }: Dashboar
           cell(r.title, 80),
           phaseText(r, maxFixForwards),
           when(r.since),
-          safeLink("agent", r.agentLink),
+          link("agent", r.agentLink),
           shortSha(r.sha, r.commitUrl),
           r.ci === null ? "—" : `${r.ci}${r.failing ? `: ${cell(r.failing, 80)}` : ""}`,
         ]),
