@@ -147,5 +147,8 @@ describe("simulate and demo", () => {
     expect(code).toBe(0);
     expect(out).toContain("the hostile world");
     expect(out).toContain("Where every issue ended up");
+    // Issue 11: the final table says why, even for an issue that never ran.
+    expect(out).toContain("| issue | state | labels | run | why | progress comments |");
+    expect(out).toMatch(/\| — \| untrusted-labeler: /);
   });
 });

@@ -61,6 +61,7 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
     requests,
     executorRequests,
     now: ctx.now().toISOString(),
+    recordKey: config.recordKey !== null,
   };
   const model = buildReport(meta, watch, poll);
   const options = { maxFixForwards: config.limits.fixForwardAttempts };

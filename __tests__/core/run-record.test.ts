@@ -332,3 +332,45 @@ describe("schema", () => {
     expect(RunRecordSchema.safeParse(aRunRecord({ claimedAt: "2026-03-02T10:00:00+01:00" })).success).toBe(true);
   });
 });
+
+describe("sealed records (record-key)", () => {
+  // A stand-in MAC: the codec only calls the seal, the adapter computes the HMAC (ticks/setup.ts).
+  const seal = (message: string) => Buffer.from(message).toString("hex").padEnd(64, "0").slice(-64);
+  const record = aRunRecord({ hiddenPassages: 2 });
+
+  it("a sealed marker ends with mac=<64 hex digits> and decodes with the same seal", () => {
+    const marker = encodeRunRecord(record, seal);
+    expect(marker).toMatch(/^<!-- afk-loop:run v1 [A-Za-z0-9+/]+={0,2} mac=[0-9a-f]{64} -->$/);
+    expect(decodeRunRecord(comment(marker), seal)).toEqual({ ok: true, record });
+  });
+
+  it("the MAC covers the domain-separated payload, so new fields are covered too", () => {
+    const seen: string[] = [];
+    encodeRunRecord(record, (m) => (seen.push(m), seal(m)));
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/^afk-loop:run v1 [A-Za-z0-9+/]+={0,2}$/);
+    const payload = (seen[0] ?? "").split(" ")[2] ?? "";
+    expect(JSON.parse(Buffer.from(payload, "base64").toString("utf8"))).toMatchObject({ hiddenPassages: 2 });
+  });
+
+  it("with a seal, a marker without a MAC is `unsigned` and one with a wrong MAC is `forged`", () => {
+    const decode = (body: string) => {
+      const result = decodeRunRecord(body, seal);
+      return result.ok ? "ok" : result.error.code;
+    };
+    expect(decode(comment(encodeRunRecord(record)))).toBe("unsigned");
+    expect(decode(comment(encodeRunRecord(record, () => "0".repeat(64))))).toBe("forged");
+    const other = encodeRunRecord({ ...record, phase: "closed" });
+    const mac = / mac=[0-9a-f]{64}/.exec(encodeRunRecord(record, seal))?.[0] ?? "";
+    expect(decode(comment(other.replace(" -->", `${mac} -->`)))).toBe("forged");
+  });
+
+  it("without a seal, a sealed marker still decodes (the key can be removed)", () => {
+    expect(errorCode(comment(encodeRunRecord(record, seal)))).toBe("ok");
+  });
+
+  it("records written before hiddenPassages existed still decode", () => {
+    const { hiddenPassages: _, ...old } = record;
+    expect(decodeRunRecord(comment(markerOf(old)))).toMatchObject({ ok: true });
+  });
+});

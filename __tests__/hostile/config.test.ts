@@ -177,6 +177,19 @@ describe("executor", () => {
   );
 });
 
+describe("record-key", () => {
+  it("is a secret input, sealed only when long enough, and an error never echoes it", () => {
+    expect(SECRET_INPUTS.has("record-key")).toBe(true);
+    const short = "short-record-key-value";
+    const error = configError({ ...ARMED, "record-key": short });
+    expect(error.problems.map((p) => p.input)).toEqual(["record-key"]);
+    expect(error.problems[0]?.problem).toContain("must be 32 to 1024 characters");
+    expect(error.message).not.toContain(short);
+    expect(parseConfig({ ...ARMED, "record-key": "k".repeat(32) }).recordKey).toBe("k".repeat(32));
+    expect(parseConfig(ARMED).recordKey).toBeNull();
+  });
+});
+
 describe("URLs that would carry secrets or doorbell text in the clear", () => {
   const URL_INPUTS = ["t3-url", "ntfy-url", "webhook-url", "slack-webhook-url", "rollout-url"] as const;
   const PLAIN = [

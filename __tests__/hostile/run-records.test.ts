@@ -6,7 +6,10 @@
 // asked anything, and the other repos are served as usual.
 
 import { describe, expect, it } from "vitest";
-import { encodeRunRecord, runIdFor, type RunRecord } from "../../src/core/run-record.js";
+import { decodeRunRecord, encodeRunRecord, runIdFor, type RunRecord } from "../../src/core/run-record.js";
+import { renderMarkdown } from "../../src/report/render.js";
+import { recordSealFor } from "../../src/ticks/setup.js";
+import type { WatchReport } from "../../src/ticks/watch.js";
 import { threadIdFor } from "../../src/executors/t3.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/world/sandbox.js";
 import { driveRounds } from "../../__fixtures__/faults.js";
@@ -225,5 +228,108 @@ describe("after a broken record was handed to a human", () => {
     } finally {
       await sandbox.stop();
     }
+  });
+});
+
+describe("with record-key set: a record is the loop's only if its MAC says so", () => {
+  // The loop's login is shared (as github-actions[bot] is by every workflow of a repo): a comment
+  // by that login is not proof the loop wrote it. Only the MAC is.
+  const KEY = "record-key-of-the-hostile-suite-0123456789";
+  const seal = recordSealFor(KEY);
+  const wrongSeal = recordSealFor("another-key-of-some-other-workflow-0123456789");
+  const sealed = (r: RunRecord) => encodeRunRecord(r, seal);
+  // A valid MAC moved onto another payload: the phase changed, the MAC kept.
+  const moved = sealed(record(4)).replace(
+    /v1 \S+ mac=/,
+    `v1 ${encodeRunRecord(record(4, { phase: "closed", lastAction: "close" })).split(" ")[3] ?? ""} mac=`,
+  );
+  const SEALED_BROKEN: { number: number; what: string; marker: string; reason: RegExp }[] = [
+    { number: 2, what: "no MAC", marker: encodeRunRecord(record(2)), reason: /carries no MAC, and record-key is set/ },
+    {
+      number: 3,
+      what: "a MAC under another key",
+      marker: encodeRunRecord(record(3), wrongSeal),
+      reason: /MAC does not match/,
+    },
+    { number: 4, what: "a valid MAC over another payload", marker: moved, reason: /MAC does not match/ },
+  ];
+
+  async function round(rounds = 1) {
+    const sandbox = await startSandbox(
+      hostileSuiteWorld({
+        repos: {
+          [REPO]: [
+            approved(1, { title: "Fresh" }),
+            ...SEALED_BROKEN.map((b) => locked(b.number, HOSTILE_LOOP, progress(b.marker))),
+            // Seeded as the loop writes it: sealed with the key.
+            approved(5, { title: "In flight", run: { since: "-5m" } }),
+          ],
+        },
+        inputs: { "record-key": KEY, "max-per-repo": 10 },
+        agent: "run-forever",
+      }),
+    );
+    return { sandbox, rounds: await driveRounds(sandbox, 1, rounds) };
+  }
+
+  it.each(SEALED_BROKEN)("#$number with $what is never used: handed to a human with the reason", async (b) => {
+    const { sandbox, rounds } = await round();
+    try {
+      const run = rounds[0]?.watch?.runs.find((r) => r.repo === REPO && r.number === b.number);
+      expect(run?.action).toBe("escalate-bad-record");
+      expect(run?.reason).toMatch(b.reason);
+      expect(sandbox.t3.state.thread(threadIdFor(runIdFor(REPO, b.number, 1)))).toBeUndefined();
+      const found = sandbox.world.store.lookupIssue(REPO, b.number);
+      if (!("issue" in found)) throw new Error("issue gone");
+      expect(found.issue.labels).toEqual(["ready-for-human"]);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
+  it("the loop's own records carry a MAC that the next tick accepts", async () => {
+    const { sandbox, rounds } = await round(2);
+    try {
+      expect(rounds[0]?.poll?.dispatched.map((d) => d.number)).toEqual([1]);
+      const found = sandbox.world.store.lookupIssue(REPO, 1);
+      if (!("issue" in found)) throw new Error("issue gone");
+      const body = found.issue.comments.find((c) => c.author === HOSTILE_LOOP)?.body ?? "";
+      expect(body).toMatch(/<!-- afk-loop:run v1 \S+ mac=[0-9a-f]{64} -->$/);
+      expect(decodeRunRecord(body, seal).ok).toBe(true);
+      for (const number of [1, 5]) {
+        const run = rounds[1]?.watch?.runs.find((r) => r.repo === REPO && r.number === number);
+        expect(run?.action, `#${number}`).not.toBe("escalate-bad-record");
+      }
+      // The key itself is written nowhere.
+      expect(JSON.stringify(sandbox.world.store.lookupIssue(REPO, 1))).not.toContain(KEY);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});
+
+describe("without record-key, the job summary warns about the shared identity", () => {
+  const meta = { mode: "armed" as const, dryRun: false, repos: [REPO], requests: null, executorRequests: null };
+  const watch = (identity: string): WatchReport => ({
+    tick: "watch",
+    identity,
+    repos: [],
+    runs: [],
+    handed: [],
+    failures: [],
+    note: null,
+  });
+  const WARNING =
+    /github-actions\\?\[bot\\?\], which every workflow of a repository shares, and record-key is not set/g;
+
+  it("once, when the loop writes as github-actions[bot] with no key", () => {
+    expect(
+      renderMarkdown({ ...meta, recordKey: false }, watch("github-actions[bot]"), null).match(WARNING),
+    ).toHaveLength(1);
+  });
+
+  it("not with a key, nor for the loop's own App identity", () => {
+    expect(renderMarkdown({ ...meta, recordKey: true }, watch("github-actions[bot]"), null)).not.toMatch(WARNING);
+    expect(renderMarkdown({ ...meta, recordKey: false }, watch(HOSTILE_LOOP), null)).not.toMatch(WARNING);
   });
 });

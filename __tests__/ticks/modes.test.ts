@@ -220,8 +220,8 @@ describe("dry run", () => {
       round.poll,
     );
     expect(summary).toContain("Dry run");
-    expect(summary).toMatch(/acme\/api#2.*would dispatch/);
-    expect(summary).toMatch(/acme\/api#1.*\*\*closed\*\*/);
+    expect(summary).toMatch(/acme\/api\\#2.*would dispatch/);
+    expect(summary).toMatch(/acme\/api\\#1.*\*\*closed\*\*/);
   });
 });
 
@@ -253,8 +253,8 @@ describe("the composite action against the sandbox", () => {
     // One report per run: the poll step writes it, with the watch step's findings in it.
     expect(watch.summary).toBe("");
     expect(poll.summary.match(/^## afk-loop$/gm)).toHaveLength(1);
-    expect(poll.summary).toMatch(/acme\/api#1.*\*\*closed\*\*/);
-    expect(poll.summary).toMatch(/acme\/api#2.*\*\*started\*\*/);
+    expect(poll.summary).toMatch(/acme\/api\\#1.*\*\*closed\*\*/);
+    expect(poll.summary).toMatch(/acme\/api\\#2.*\*\*started\*\*/);
     expect(poll.summary).toContain("### In flight (1)");
     expect(readdirSync(runnerTemp)).toEqual([]);
 

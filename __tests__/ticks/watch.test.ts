@@ -359,7 +359,7 @@ describe("owed doorbells", () => {
       report,
       null,
     );
-    expect(summary).toMatch(/needs-human for acme\/api#1: .*failed.*owed/);
+    expect(summary).toMatch(/needs-human for acme\/api\\#1: .*failed.*owed/);
   });
 });
 

@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError, INPUT_NAMES, parseConfig, shardRepos, TICKS, type Config } from "../core/config.js";
+import { plural } from "../report/headline.js";
 import { renderMarkdown, renderTerminal, type ReportMeta } from "../report/render.js";
 import { finalState, simulate, type RoundReport } from "../sandbox/simulate.js";
 import { startSandbox, type Sandbox } from "../sandbox/world/sandbox.js";
@@ -202,9 +203,13 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
       `afk-loop demo: the ${world} world on a virtual clock, ${rounds} rounds of one watch tick and one poll tick.`,
     );
     io.out("Every request below goes over HTTP to the sandbox's GitHub, T3 and doorbell emulators.\n");
+    // Each issue's latest skip reason, for the final table: an issue that never ran still says why.
+    const lastSkip = new Map<string, string>();
     await simulate(sandbox, {
       rounds,
       onRound: (report) => {
+        for (const s of report.poll?.skipped ?? []) lastSkip.set(`${s.repo}#${s.number}`, `${s.code}: ${s.reason}`);
+        for (const d of report.poll?.dispatched ?? []) lastSkip.delete(`${d.repo}#${d.number}`);
         io.out(`${"=".repeat(100)}\nRound ${report.round} at ${report.at}\n${"=".repeat(100)}`);
         io.out(
           renderTerminal(metaOf(report.config, report), report.watch, report.poll, {
@@ -215,14 +220,15 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
     });
     const state = finalState(sandbox);
     io.out(`${"=".repeat(100)}\nWhere every issue ended up\n${"=".repeat(100)}`);
-    io.out("| issue | state | labels | run | progress comments |");
-    io.out("| --- | --- | --- | --- | --- |");
+    io.out("| issue | state | labels | run | why | progress comments |");
+    io.out("| --- | --- | --- | --- | --- | --- |");
     for (const issue of state.issues) {
       const run = issue.run
-        ? `${issue.run.phase} (attempt ${issue.run.attempt}, ${issue.run.fixForwards} fix-forwards)`
+        ? `${issue.run.phase} (attempt ${issue.run.attempt}, ${plural(issue.run.fixForwards, "fix-forward")})`
         : "—";
+      const why = issue.run?.reason ?? lastSkip.get(`${issue.repo}#${issue.number}`) ?? "—";
       io.out(
-        `| ${issue.repo}#${issue.number} | ${issue.state} | ${issue.labels.join(", ")} | ${run} | ${issue.progressComments} |`,
+        `| ${issue.repo}#${issue.number} | ${issue.state} | ${issue.labels.join(", ")} | ${run} | ${why.replace(/\|/g, "\\|")} | ${issue.progressComments} |`,
       );
     }
     io.out(

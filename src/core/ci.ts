@@ -11,6 +11,7 @@
 // at the keyboard. An unconcluded run, or one completed without a
 // conclusion, is pending: never success.
 
+import { cutAt } from "./markdown.js";
 import { RECORD_LIMITS } from "./run-record.js";
 import type { CiStage, CiState, CiVerdict, FailingCheck, Instant } from "./types.js";
 import { fnv1a } from "./hash.js";
@@ -196,10 +197,7 @@ export function failureSignature(names: readonly string[]): string {
   const cap = RECORD_LIMITS.failureSignature;
   if (joined.length <= cap) return joined;
   const suffix = ` … #${fnv1a(joined).toString(16).padStart(8, "0")}`;
-  let head = joined.slice(0, cap - suffix.length);
-  // Never leave half a surrogate pair at the cut.
-  if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1);
-  return head + suffix;
+  return cutAt(joined, cap - suffix.length) + suffix;
 }
 
 function toVerdict(stage: CiStage, verdict: StageVerdict): CiVerdict {

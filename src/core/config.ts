@@ -23,6 +23,7 @@ export const INPUT_DEFAULTS = {
   "min-labeler-role": "write",
   "trusted-users": "",
   "loop-identity": "",
+  "record-key": "",
   "max-per-repo": "1",
   "max-in-flight": "5",
   "max-runs-per-issue": "3",
@@ -67,6 +68,7 @@ export const SECRET_INPUTS: ReadonlySet<InputName> = new Set<InputName>([
   "ntfy-token",
   "webhook-url",
   "webhook-secret",
+  "record-key",
 ]);
 
 export const TICKS = ["watch", "poll"] as const;
@@ -79,6 +81,8 @@ export interface Shard {
 
 export interface Config {
   github: { token: string; apiUrl: string; loopIdentity: string | null };
+  /** Key of the run records' HMAC; null: records are trusted by their author's login alone. */
+  recordKey: string | null;
   killSwitch: KillSwitch;
   allowlist: RepoSlug[];
   ticks: Tick[];
@@ -366,6 +370,9 @@ const InputsSchema = z.object({
   "min-labeler-role": oneOf(ROLES.filter((r) => r !== "none" && r !== "read")),
   "trusted-users": logins,
   "loop-identity": login,
+  "record-key": text
+    .refine((s) => s === "" || (s.length >= 32 && s.length <= 1024), "must be 32 to 1024 characters")
+    .transform((s) => (s === "" ? null : s)),
   "max-per-repo": integer(1, 50),
   "max-in-flight": integer(1, 500),
   "max-runs-per-issue": integer(1, 50),
@@ -478,6 +485,7 @@ function toConfig(i: ParsedInputs): Config {
       : { kind: "workflow", workflowFile: i["workflow-file"], ref: i["workflow-ref"] };
   return {
     github: { token: i["github-token"], apiUrl: i["github-api-url"] ?? "", loopIdentity: i["loop-identity"] },
+    recordKey: i["record-key"],
     killSwitch: i["kill-switch"],
     allowlist: i.allowlist,
     ticks: i.ticks,

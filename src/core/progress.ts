@@ -5,8 +5,9 @@
 // outside text (check names, reasons, agent details, URLs) break the markdown,
 // ping anyone, or forge a marker.
 
+import { code, escapeText, link } from "./markdown.js";
 import { describeStop } from "./stop.js";
-import { encodeRunRecord, type RunRecord } from "./run-record.js";
+import { encodeRunRecord, type RecordSeal, type RunRecord } from "./run-record.js";
 import type { CiVerdict, FailingCheck, IssueRef } from "./types.js";
 
 /** GitHub rejects comments over 65,536 characters; stay far below it. */
@@ -16,9 +17,6 @@ export const PROGRESS_MAX_FAILING = 25;
 
 /** Other commits mentioning the issue listed before the rest are summarised as a count. */
 const MAX_STRAYS = 10;
-const MAX_NAME = 120;
-const MAX_TEXT = 600;
-const MAX_URL = 500;
 
 export interface ProgressView {
   record: RunRecord;
@@ -36,6 +34,8 @@ export interface ProgressView {
   /** Show the "deployed" step (a deploy or rollout stage is configured). */
   deployStage: boolean;
   maxFixForwards: number;
+  /** Seals the record marker when record-key is set. */
+  seal?: RecordSeal | null;
 }
 
 export function renderProgress(view: ProgressView): string {
@@ -87,7 +87,7 @@ export function renderProgress(view: ProgressView): string {
     "",
     `Fix-forwards: ${record.fixForwards} of ${view.maxFixForwards}. Run ${code(record.runId)}, claimed at ${record.claimedAt}.`,
     "",
-    encodeRunRecord(record),
+    encodeRunRecord(record, view.seal ?? null),
   );
   return lines.join("\n");
 }
@@ -154,58 +154,6 @@ function failingCheck(check: FailingCheck): string {
 
 function item(done: boolean, text: string): string {
   return `- [${done ? "x" : " "}] ${text}`;
-}
-
-/** Markdown link when the URL is a plain http(s) URL; otherwise the text alone. */
-function link(text: string, url: string | null): string {
-  const safe = safeUrl(url);
-  return safe === null ? text : `[${text}](${safe})`;
-}
-
-function safeUrl(url: string | null): string | null {
-  if (url === null || url.length > MAX_URL || !/^https?:\/\/[^\s<>"'`\\\p{Cc}]+$/u.test(url)) return null;
-  return url.replace(/\(/g, "%28").replace(/\)/g, "%29");
-}
-
-/**
- * An inline code span holding `raw` verbatim: markdown, mentions and HTML are
- * inert inside it. The fence is longer than any backtick run in the text, and
- * marker delimiters are removed so a name cannot pass for a run record.
- */
-function code(raw: string): string {
-  let text = clean(raw, MAX_NAME);
-  while (/<!--|-->/.test(text)) text = text.replace(/<!--|-->/g, "");
-  if (text === "") text = "(unnamed)";
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = "`".repeat(longest + 1);
-  const pad = /^[` ]|[` ]$/.test(text) ? " " : "";
-  return `${fence}${pad}${text}${pad}${fence}`;
-}
-
-/**
- * Outside text as inert prose: HTML special characters as entities (so no
- * `<!--` can appear), markdown punctuation backslash-escaped, and a zero-width
- * space after `@` so a reason cannot mention (and notify) anyone.
- */
-function escapeText(raw: string): string {
-  return clean(raw, MAX_TEXT)
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/[\\`*_{}[\]()#+!|~]/g, "\\$&")
-    .replace(/@/g, "@\u200b");
-}
-
-/** One line, no control or bidi-override characters, at most `max` characters. */
-function clean(raw: string, max: number): string {
-  const line = raw
-    .replace(/[\r\n\t\u2028\u2029]+/g, " ")
-    .replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, "")
-    .trim();
-  if (line.length <= max) return line;
-  let head = line.slice(0, max - 1);
-  if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1);
-  return `${head}…`;
 }
 
 function assertNever(value: never): never {

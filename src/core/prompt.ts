@@ -6,6 +6,7 @@
 // issueTextForHash's output. Never passes on what the rendered issue hides
 // (see visible-text.ts), and never grows past PROMPT_MAX_CHARS.
 
+import { codeSpan, cutAt, truncate } from "./markdown.js";
 import type { FailingCheck, IssueRef, RepoSlug } from "./types.js";
 import { visiblePlainText, visibleText } from "./visible-text.js";
 
@@ -142,12 +143,6 @@ export function implementerPrompt(input: ImplementerPromptInput): string {
   }
 }
 
-/** The first `room` characters of text, not splitting a surrogate pair. */
-function cutAt(text: string, room: number): string {
-  const head = text.slice(0, Math.max(0, room));
-  return /[\ud800-\udbff]$/.test(head) ? head.slice(0, -1) : head;
-}
-
 export function fixForwardPrompt(input: FixForwardPromptInput): string {
   const { issue, runId } = input;
   const refs = `Refs #${issue.number}`;
@@ -224,17 +219,7 @@ function oneLine(text: string, max: number): string {
   const line = visiblePlainText(text)
     .text.replace(/[\n\t]+/g, " ")
     .trim();
-  if (line.length <= max) return line;
-  let head = line.slice(0, max - 1);
-  if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1);
-  return `${head}…`;
-}
-
-function codeSpan(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = "`".repeat(longest + 1);
-  const pad = /^[` ]|[` ]$/.test(text) ? " " : "";
-  return `${fence}${pad}${text}${pad}${fence}`;
+  return truncate(line, max);
 }
 
 /** cyrb53: a 53-bit string hash, printed as 14 hex digits. */

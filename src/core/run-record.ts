@@ -3,6 +3,9 @@
 // Owns the record's schema and bounds, the deterministic run id, and the
 // marker codec. Decoding never throws and never guesses: anything but exactly
 // one well-formed v1 marker outside code is a typed error the caller escalates.
+// With a record key, every marker carries an HMAC of its payload and one
+// without a valid MAC is an error too; the MAC itself is computed by the
+// adapter (a RecordSeal), never here.
 
 import { z } from "zod";
 import { DOORBELL_KINDS, EXECUTOR_KINDS, RUN_PHASES, type Instant, type RepoSlug } from "./types.js";
@@ -185,6 +188,10 @@ export const RECORD_ERROR_CODES = [
   "unsupported-version",
   "oversized",
   "multiple",
+  /** A record key is set and the marker carries no MAC. */
+  "unsigned",
+  /** A record key is set and the marker's MAC does not match its payload. */
+  "forged",
 ] as const;
 export type RecordErrorCode = (typeof RECORD_ERROR_CODES)[number];
 
@@ -199,13 +206,27 @@ const MARKER_OPEN = "<!-- afk-loop:run v1 ";
 const MARKER_CLOSE = " -->";
 
 /**
+ * HMAC-SHA256 keyed by the `record-key` input, as lowercase hex: computed by
+ * the adapter (the core never hashes), over sealedMessage(payload).
+ */
+export type RecordSeal = (message: string) => string;
+
+/** What a record's MAC covers: the whole base64 payload, under a domain tag so the MAC means nothing elsewhere. */
+export function sealedMessage(payload: string): string {
+  return `afk-loop:run v1 ${payload}`;
+}
+
+/**
  * The hidden marker line for a record. Validates first: encoding a record the
  * decoder would reject is a programming error, so it throws rather than
- * writing a comment the next tick must escalate.
+ * writing a comment the next tick must escalate. With a seal, the marker ends
+ * with `mac=<hex>`.
  */
-export function encodeRunRecord(record: RunRecord): string {
+export function encodeRunRecord(record: RunRecord, seal: RecordSeal | null = null): string {
   const valid = RunRecordSchema.parse(record);
-  const marker = MARKER_OPEN + base64Encode(new TextEncoder().encode(JSON.stringify(valid))) + MARKER_CLOSE;
+  const payload = base64Encode(new TextEncoder().encode(JSON.stringify(valid)));
+  const mac = seal === null ? "" : ` mac=${seal(sealedMessage(payload))}`;
+  const marker = MARKER_OPEN + payload + mac + MARKER_CLOSE;
   if (marker.length > RECORD_LIMITS.marker) {
     throw new Error(`run record marker is ${marker.length} characters, over the ${RECORD_LIMITS.marker} cap`);
   }
@@ -218,10 +239,14 @@ export function encodeRunRecord(record: RunRecord): string {
 // GitHub treats it as an HTML block); code is blanked out before searching.
 const CANDIDATE = /^ {0,3}<!--\s*afk-loop:run\b/gm;
 const VERSION = /^ {0,3}<!--\s*afk-loop:run\s+v(\d+)(?=\s|-->)/;
-const V1 = /^ {0,3}<!-- afk-loop:run v1 ([A-Za-z0-9+/]*={0,2}) -->$/;
+const V1 = /^ {0,3}<!-- afk-loop:run v1 ([A-Za-z0-9+/]*={0,2})(?: mac=([0-9a-f]{64}))? -->$/;
 
-/** Find and validate the run record in a progress comment. Never throws. */
-export function decodeRunRecord(commentBody: string): DecodeResult {
+/**
+ * Find and validate the run record in a progress comment. Never throws. With
+ * a seal (a record key is set), a marker without a MAC, or with one that does
+ * not match, is an error: the comment may look like ours, but we did not write it.
+ */
+export function decodeRunRecord(commentBody: string, seal: RecordSeal | null = null): DecodeResult {
   const visible = textOutsideCode(commentBody);
   const starts = [...visible.matchAll(CANDIDATE)].map((m) => m.index);
   const [start] = starts;
@@ -241,9 +266,19 @@ export function decodeRunRecord(commentBody: string): DecodeResult {
   if (version !== "1")
     return fail("unsupported-version", `run record version v${version.slice(0, 10)} is not supported`);
 
-  const payload = V1.exec(marker)?.[1];
+  const v1 = V1.exec(marker);
+  const payload = v1?.[1];
   if (payload === undefined)
-    return fail("malformed", "run record marker does not match `<!-- afk-loop:run v1 <base64> -->`");
+    return fail("malformed", "run record marker does not match `<!-- afk-loop:run v1 <base64> [mac=<hex>] -->`");
+  // The MAC is checked before the payload is parsed: nothing unauthenticated is read.
+  if (seal !== null) {
+    const mac = v1?.[2];
+    if (mac === undefined)
+      return fail("unsigned", "run record carries no MAC, and record-key is set: not written by this loop");
+    if (!sameHex(mac, seal(sealedMessage(payload)))) {
+      return fail("forged", "run record MAC does not match record-key: not written by this loop, or altered");
+    }
+  }
   const bytes = base64Decode(payload);
   if (bytes === null) return fail("malformed", "run record payload is not valid base64");
   let json: unknown;
@@ -261,6 +296,14 @@ export function decodeRunRecord(commentBody: string): DecodeResult {
     return fail("invalid", `run record fails validation: ${problems.join("; ")}`);
   }
   return { ok: true, record: parsed.data };
+}
+
+/** Equal hex strings, in time that does not depend on where they differ. */
+function sameHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 function fail(code: RecordErrorCode, message: string): DecodeResult {

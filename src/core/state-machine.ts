@@ -23,6 +23,7 @@
 import { failureSignature } from "./ci.js";
 import type { Config } from "./config.js";
 import { RECORD_LIMITS, type ActionKind, type RunRecord } from "./run-record.js";
+import { truncate } from "./markdown.js";
 import type { AgentStatus, CiVerdict, DoorbellKind, FailingCheck, Instant } from "./types.js";
 
 export { ACTION_KINDS, type ActionKind } from "./run-record.js";
@@ -405,13 +406,6 @@ function timeUp(now: Instant, from: Instant, limitMinutes = 0): boolean {
   const elapsed = Date.parse(now) - Date.parse(from);
   if (Number.isNaN(elapsed)) return true;
   return elapsed >= limitMinutes * 60_000;
-}
-
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let head = text.slice(0, max - 1);
-  if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1);
-  return `${head}…`;
 }
 
 function plural(n: number): string {

@@ -27,7 +27,12 @@ export interface ReportMeta {
   now?: Instant | null;
   /** Why a tick stopped early (mode `stopped`). */
   stoppedBecause?: string | null;
+  /** Whether run records are sealed with record-key; absent where it does not apply (the CLI). */
+  recordKey?: boolean;
 }
+
+/** The login every workflow of a repository writes as with the default token. */
+const SHARED_IDENTITY = "github-actions[bot]";
 
 export interface IssueLink {
   repo: string;
@@ -113,7 +118,9 @@ export function buildReport(meta: ReportMeta, watch: WatchReport | null, poll: P
     repos: meta.repos,
     now: meta.now ?? null,
     counts: { inFlight: 0, started: 0, closed: 0, handedToYou: 0, skipped: 0 },
-    notes: [watch?.note, poll?.note].filter((n): n is string => typeof n === "string" && n !== ""),
+    notes: [watch?.note, poll?.note, sharedIdentityNote(meta, watch?.identity ?? poll?.identity ?? null)].filter(
+      (n): n is string => typeof n === "string" && n !== "",
+    ),
     unreadableRepos: [],
     needsYou: [],
     inFlight: [],
@@ -296,4 +303,13 @@ function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
 
 function unreachable(value: never): never {
   throw new Error(`unhandled value: ${JSON.stringify(value)}`);
+}
+
+/**
+ * Said once per summary: with the shared identity and no record key, any
+ * workflow of a served repository can write a comment the loop reads as its record.
+ */
+function sharedIdentityNote(meta: ReportMeta, identity: string | null): string | null {
+  if (meta.recordKey !== false || identity?.toLowerCase() !== SHARED_IDENTITY) return null;
+  return `The loop writes as ${SHARED_IDENTITY}, which every workflow of a repository shares, and record-key is not set: its run records are trusted by that login alone. Set record-key to seal them.`;
 }

@@ -5,6 +5,7 @@
 // long list is cut with a count of what was left out, and the whole text is
 // cut at a line boundary if it still would not fit.
 
+import { code, escapeText, link, unescapeText } from "../core/markdown.js";
 import type { PollReport } from "../ticks/poll.js";
 import type { WatchReport } from "../ticks/watch.js";
 import { plural } from "./headline.js";
@@ -40,19 +41,9 @@ export function fleetOutputsOf(model: ReportModel): { inFlight: number; needsHum
   return { inFlight: model.counts.inFlight, needsHuman: model.needsYou.map(ref) };
 }
 
-/** Markdown-safe text: no HTML, no mentions, no table breaks. */
+/** Markdown-safe text for a table cell or a line: no HTML, no mentions, no table breaks. */
 export function cell(text: string, max = 200): string {
-  const cut = text.length > max ? `${text.slice(0, max - 1)}…` : text;
-  return cut
-    .replace(/[\r\n]+/g, " ")
-    .replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c] ?? c)
-    .replace(/\|/g, "\\|")
-    .replace(/@/g, "@\u200b")
-    .replace(/[`*_[\]]/g, (c) => `\\${c}`);
-}
-
-function safeLink(label: string, url: string | null): string {
-  return url !== null && url.length <= 500 && /^https?:\/\/[^\s)<>]+$/.test(url) ? `[${label}](${url})` : label;
+  return escapeText(text, max);
 }
 
 function table(header: string[], rows: string[][], max = MAX_ROWS): string[] {
@@ -66,8 +57,8 @@ function table(header: string[], rows: string[][], max = MAX_ROWS): string[] {
   return lines;
 }
 
-const issueCell = (i: IssueLink) => safeLink(cell(ref(i), 160), i.url);
-const shortSha = (sha: string | null, url: string | null) => (sha ? safeLink(`\`${sha.slice(0, 7)}\``, url) : "—");
+const issueCell = (i: IssueLink) => link(cell(ref(i), 160), i.url);
+const shortSha = (sha: string | null, url: string | null) => (sha ? link(`\`${sha.slice(0, 7)}\``, url) : "—");
 
 /** `12 min`, `3 h`, `2 d`: how long ago, coarse on purpose. */
 export function age(since: string | null, now: string | null): string {
@@ -131,7 +122,7 @@ export function renderReport(model: ReportModel, options: RenderOptions = {}): s
     lines.push(
       `Serving ${plural(model.repos.length, "repository", "repositories")}: ${model.repos
         .slice(0, 30)
-        .map((r) => `\`${cell(r, 100)}\``)
+        .map((r) => code(r, 100))
         .join(", ")}${model.repos.length > 30 ? ` and ${model.repos.length - 30} more` : ""}.`,
       "",
     );
@@ -142,7 +133,7 @@ export function renderReport(model: ReportModel, options: RenderOptions = {}): s
     lines.push(
       "### ⚠️ Unreadable repositories",
       "",
-      ...model.unreadableRepos.slice(0, MAX_ROWS).map((r) => `- \`${cell(r.repo, 100)}\`: ${cell(r.error)}`),
+      ...model.unreadableRepos.slice(0, MAX_ROWS).map((r) => `- ${code(r.repo, 100)}: ${cell(r.error)}`),
       ...(model.unreadableRepos.length > MAX_ROWS
         ? ["", `_…and ${model.unreadableRepos.length - MAX_ROWS} more, not shown._`]
         : []),
@@ -161,7 +152,7 @@ export function renderReport(model: ReportModel, options: RenderOptions = {}): s
           cell(n.title, 80),
           cell(n.reason, 160),
           age(n.since, model.now),
-          safeLink("agent", n.agentLink),
+          link("agent", n.agentLink),
           shortSha(n.sha, n.commitUrl),
         ]),
       ),
@@ -180,7 +171,7 @@ export function renderReport(model: ReportModel, options: RenderOptions = {}): s
           cell(r.title, 80),
           phaseText(r, options.maxFixForwards ?? null),
           age(r.since, model.now),
-          safeLink("agent", r.agentLink),
+          link("agent", r.agentLink),
           shortSha(r.sha, r.commitUrl),
           r.ci === null ? "—" : `${r.ci}${r.failing ? `: ${cell(r.failing, 80)}` : ""}`,
         ]),
@@ -199,7 +190,7 @@ export function renderReport(model: ReportModel, options: RenderOptions = {}): s
           issueCell(r),
           cell(r.title, 80),
           `**${model.dryRun && r.what === "started" ? "would dispatch" : r.what}**`,
-          safeLink(cell(r.reason), r.link),
+          link(cell(r.reason), r.link),
         ]),
       ),
       "",
@@ -299,13 +290,7 @@ export function renderTerminal(
 }
 
 export function toTerminal(markdown: string): string {
-  return markdown
-    .replace(/\[([^\]]*)\]\((https?:[^)]+)\)/g, "$1")
-    .replace(/\\([`*_[\]])/g, "$1")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&")
-    .replace(/\u200b/g, "");
+  return unescapeText(markdown.replace(/\[([^\]]*)\]\((https?:[^)]+)\)/g, "$1"));
 }
 
 function unreachable(value: never): never {

@@ -3,6 +3,7 @@
 // CLI); the ticks never construct an adapter themselves, so tests and the
 // sandbox hand them the same ones pointed at the emulators.
 
+import type { RecordSeal } from "../core/run-record.js";
 import type { Config } from "../core/config.js";
 import type { Executor } from "../executors/executor.js";
 import type { GitHubClient } from "../github/client.js";
@@ -25,6 +26,8 @@ export interface TickContext {
   ownWorkflowRunId: number | null;
   /** Hashes the vetted issue text for the run record (the core never hashes). */
   sha256: (text: string) => string;
+  /** Seals and checks run records with record-key (computed once in setup); null without a key. */
+  recordSeal: RecordSeal | null;
   log: (line: string) => void;
 }
 

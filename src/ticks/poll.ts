@@ -119,7 +119,7 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
         comment: own && { id: own.id, body: own.body },
         defaultBranch: repoFacts.defaultBranch,
       });
-      ready.push(toReadyIssue(issueFacts, own ? decodeRunRecord(own.body) : null));
+      ready.push(toReadyIssue(issueFacts, own ? decodeRunRecord(own.body, ctx.recordSeal) : null));
     }
   }
   const inFlight = facts.repos.flatMap((r) => r.locked.map((number) => ({ repo: r.repo, number })));
@@ -191,7 +191,7 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
           chosen = {
             ...chosen,
             comments: comments.map((c) => ({ ...c, author: toActor(c.author) })),
-            previousAttempts: previousAttempts(own ? decodeRunRecord(own.body) : null),
+            previousAttempts: previousAttempts(own ? decodeRunRecord(own.body, ctx.recordSeal) : null),
           };
         }
         ready = ready.map((r) => (refKey(r) === refKey(issue) ? chosen : r));
@@ -291,7 +291,7 @@ async function startRun(
   const now = ctx.now();
   const target = { repo: issue.repo, number: issue.number, url: issue.url, comment: state.comment };
   // A retry after a refused dispatch reuses the attempt (no agent ever started): its refusals carry over.
-  const before = state.comment ? decodeRunRecord(state.comment.body) : null;
+  const before = state.comment ? decodeRunRecord(state.comment.body, ctx.recordSeal) : null;
   const refusals = before?.ok === true && before.record.runId === runId ? (before.record.refusals ?? 0) : 0;
   const vetted = vetIssueText(issue.title, issue.body, comments);
   let record: RunRecord = claimRecord({
@@ -348,7 +348,7 @@ async function startRun(
   // 3. Record. A claim of this same attempt that never recorded its dispatch may have reached
   // the executor anyway (a lost reply): the agent may have worked, even pushed, since then, so
   // the run counts from that claim, or the watch tick would ignore a commit it already made.
-  const earlier = state.comment ? decodeRunRecord(state.comment.body) : null;
+  const earlier = state.comment ? decodeRunRecord(state.comment.body, ctx.recordSeal) : null;
   const dispatchedAt =
     earlier?.ok === true && earlier.record.runId === runId && earlier.record.dispatchedAt === null
       ? earlier.record.claimedAt
@@ -365,7 +365,7 @@ async function startRun(
  * prompt. The executor knows which it has: take the first attempt it has no run for.
  */
 async function unusedAttempt(ctx: TickContext, choice: Dispatch, state: ReadyIssueState): Promise<number> {
-  if (state.comment !== null && decodeRunRecord(state.comment.body).ok) return choice.attempt;
+  if (state.comment !== null && decodeRunRecord(state.comment.body, ctx.recordSeal).ok) return choice.attempt;
   const { repo, number } = choice.issue;
   const last = ctx.config.limits.maxRunsPerIssue;
   for (let attempt = choice.attempt; attempt <= last; attempt++) {

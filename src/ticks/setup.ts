@@ -3,7 +3,7 @@
 // the clock. One place for this wiring, used by the action entry and the CLI
 // alike, so the sandbox exercises exactly what production runs.
 
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type { Config } from "../core/config.js";
 import type { Executor } from "../executors/executor.js";
 import { T3Executor } from "../executors/t3.js";
@@ -11,6 +11,7 @@ import { WorkflowExecutor } from "../executors/workflow.js";
 import { createGitHubClient } from "../github/client.js";
 import { DryRunIssueWriter, GitHubIssueWriter } from "../github/writes.js";
 import { sinksFrom } from "../notify/doorbell.js";
+import type { RecordSeal } from "../core/run-record.js";
 import type { TickContext } from "./context.js";
 
 export interface SetupOptions {
@@ -24,6 +25,13 @@ export interface SetupOptions {
   /** Per-request timeout for GitHub and the executor; production keeps the clients' 30 s. */
   requestTimeoutMs?: number;
   log?: (line: string) => void;
+}
+
+/** The record seal for a key: HMAC-SHA256, keyed once here; the key goes no further. */
+export function recordSealFor(key: string | null): RecordSeal | null {
+  if (key === null) return null;
+  const secret = Buffer.from(key, "utf8");
+  return (message) => createHmac("sha256", secret).update(message, "utf8").digest("hex");
 }
 
 export function createTickContext(
@@ -65,6 +73,7 @@ export function createTickContext(
     overBudget: () => wallClock() - started > config.limits.tickBudgetSeconds * 1000,
     ownWorkflowRunId: options.ownWorkflowRunId ?? null,
     sha256: (text) => createHash("sha256").update(text).digest("hex"),
+    recordSeal: recordSealFor(config.recordKey),
     log,
     executorRequests,
   };

@@ -15,6 +15,7 @@ import {
   pushedCommit,
 } from "../core/evidence.js";
 import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
+import { escapeText } from "../core/markdown.js";
 import { fixForwardPrompt } from "../core/prompt.js";
 import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
 import { applyAction, markDoorbellDelivered, nextAction, type ActionKind } from "../core/state-machine.js";
@@ -222,7 +223,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
 function handedBy(ctx: TickContext, issue: HandedIssueFacts, identity: string): HandedIssue[] {
   const own = pickProgressComment(issue.markerComments, identity).own;
   if (own === null) return [];
-  const decoded = decodeRunRecord(own.body);
+  const decoded = decodeRunRecord(own.body, ctx.recordSeal);
   if (!decoded.ok) return [];
   const { record } = decoded;
   if (record.repo.toLowerCase() !== issue.repo.toLowerCase() || record.issue !== issue.number) return [];
@@ -273,7 +274,7 @@ async function assemble(
     report.runs.push(ignored(issue, `no run record from ${identity}${spoofed}`));
     return null;
   }
-  const decoded = decodeRunRecord(own.body);
+  const decoded = decodeRunRecord(own.body, ctx.recordSeal);
   const mismatch =
     decoded.ok &&
     (decoded.record.repo.toLowerCase() !== issue.repo.toLowerCase() || decoded.record.issue !== issue.number);
@@ -633,7 +634,7 @@ async function escalateBadRecord(
   const reason = `run record ${comment === null ? "not found" : "unreadable"} (${why}); handed to a human, nothing was guessed`;
   const what =
     comment === null ? "The loop's run record could not be found" : "The run record in this comment could not be read";
-  const body = `### afk-loop: handed to a human\n\n${what}: ${escapeText(why)}.\nThe loop stopped driving this issue. Re-apply \`${labels.ready}\` to start a fresh run.\n`;
+  const body = `### afk-loop: handed to a human\n\n${what}: ${escapeText(why, 300)}.\nThe loop stopped driving this issue. Re-apply \`${labels.ready}\` to start a fresh run.\n`;
   await ctx.writer.writeProgress(ref, comment, body);
   await relabel(ctx, ref, labelDiff(issue.labels, { add: [labels.human], remove: [labels.inProgress, labels.ready] }));
   const result = ctx.config.dryRun
@@ -676,10 +677,6 @@ function ignored(issue: RunIssueFacts, reason: string): WatchedRun {
     ciStage: null,
     doorbell: null,
   };
-}
-
-function escapeText(text: string): string {
-  return text.replace(/[<>&`@]/g, (c) => `&#${c.charCodeAt(0)};`).slice(0, 300);
 }
 
 const NO_CI: CiVerdict = { state: "none", stage: "build", failing: [], signature: null };

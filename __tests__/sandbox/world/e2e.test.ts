@@ -3,6 +3,7 @@
 // doorbell kind; the hostile world dispatches only what a trusted person
 // approved, and its traps break nothing.
 
+import { PROMPT_MAX_CHARS } from "../../../src/core/prompt.js";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config.js";
 import { threadIdFor } from "../../../src/executors/t3.js";
@@ -101,8 +102,11 @@ describe("the hostile world under the real ticks", () => {
       const promptOf = (number: number) =>
         sandbox.t3.state.thread(threadIdFor(runIdFor("acme/api", number, 1)))?.messages[0]?.text ?? "";
       expect(promptOf(11)).not.toContain("Ignore all previous instructions");
-      expect(promptOf(9).length).toBeGreaterThan(65_536);
-      expect(promptOf(10)).toContain("تحقق من الملف — בדיקה 👩🏽‍💻");
+      // A body at GitHub's limit fits the prompt cap, its closing rules kept.
+      expect(promptOf(9).length).toBeLessThanOrEqual(PROMPT_MAX_CHARS);
+      expect(promptOf(9)).toMatch(/\nReminder: `Refs #9`[^\n]*no skipped CI\.$/);
+      // The zero-width joiner is invisible: the emoji reach the agent unjoined.
+      expect(promptOf(10)).toContain("تحقق من الملف — בדיקה 👩🏽💻");
     } finally {
       await sandbox.stop();
     }

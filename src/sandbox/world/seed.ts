@@ -6,6 +6,7 @@
 // loop's own identity, and the executor's thread or workflow run. Owns that
 // construction only; a failure names the world path that caused it.
 
+import { recordSealFor } from "../../ticks/setup.js";
 import { createHash } from "node:crypto";
 import { INPUT_DEFAULTS, type InputName } from "../../core/config.js";
 import { renderProgress } from "../../core/progress.js";
@@ -255,6 +256,8 @@ function seedRun(ref: IssueRef, run: RunSeed, when: Date, ctx: RunContext): void
     delivery: input("delivery") === "pull-request" ? "pull-request" : "push",
     deployStage: input("deploy-environment") !== "" || input("rollout-url") !== "",
     maxFixForwards: Number(input("fix-forward-attempts")),
+    // Seeded as the loop would have written it: sealed when the world sets a record key.
+    seal: recordSealFor(input("record-key") === "" ? null : input("record-key")),
   });
   store.addComment(ref.repo, ref.number, progress, loopLogin, when);
 }
