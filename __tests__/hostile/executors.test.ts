@@ -50,7 +50,12 @@ const CASES: Case[] = [
     refused: true,
   },
   { name: "503", fault: { kind: "status", status: 503 }, message: /failed with HTTP 503/, refused: false },
-  { name: "a reset", fault: { kind: "reset" }, message: /T3 (GET|POST) \/api\/orchestration\/[\w/-]+: /, refused: false },
+  {
+    name: "a reset",
+    fault: { kind: "reset" },
+    message: /T3 (GET|POST) \/api\/orchestration\/[\w/-]+: /,
+    refused: false,
+  },
   { name: "a hang", fault: { kind: "hang" }, message: new RegExp(`no answer within ${TIMEOUT_MS} ms`), refused: false },
 ];
 
