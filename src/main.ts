@@ -51,11 +51,9 @@ export async function run(tickArg: string | undefined): Promise<number> {
     return 0;
   }
   // Loaded only when armed: a disarmed step never pays for Octokit, undici and the ticks.
-  const [{ runTick }, { useProxyFromEnvironment }] = await Promise.all([
-    import("./run-tick.js"),
-    import("./net/proxy.js"),
-  ]);
+  const { useProxyFromEnvironment } = await import("./net/proxy.js");
   if (useProxyFromEnvironment(process.env))
     core.info("afk-loop: requests go through the runner's proxy (HTTPS_PROXY/HTTP_PROXY, NO_PROXY).");
+  const { runTick } = await import("./run-tick.js");
   return runTick(tick, config);
 }

