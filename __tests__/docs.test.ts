@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SKIP_CODES } from "../src/core/policy.js";
+import { RECORD_ERROR_CODES } from "../src/core/run-record.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -48,6 +49,8 @@ const DERIVED = {
   skip: [...SKIP_CODES],
   cause: causeCodes(read("src/core/state-machine.ts")),
   stage: [...new Set(failureStages(ticks))],
+  // A run record the loop cannot use sends its run to a human with the decoder's message.
+  record: [...RECORD_ERROR_CODES],
 };
 
 describe("the derivation can fail", () => {
