@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError, INPUT_NAMES, parseConfig, shardRepos, TICKS, type Config } from "../core/config.js";
+import { refKey } from "../core/refs.js";
 import { plural } from "../report/headline.js";
 import { renderMarkdown, renderTerminal, type ReportMeta } from "../report/render.js";
 import { finalState, simulate, type RoundReport } from "../sandbox/simulate.js";
@@ -208,8 +209,8 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
     await simulate(sandbox, {
       rounds,
       onRound: (report) => {
-        for (const s of report.poll?.skipped ?? []) lastSkip.set(`${s.repo}#${s.number}`, `${s.code}: ${s.reason}`);
-        for (const d of report.poll?.dispatched ?? []) lastSkip.delete(`${d.repo}#${d.number}`);
+        for (const s of report.poll?.skipped ?? []) lastSkip.set(refKey(s), `${s.code}: ${s.reason}`);
+        for (const d of report.poll?.dispatched ?? []) lastSkip.delete(refKey(d));
         io.out(`${"=".repeat(100)}\nRound ${report.round} at ${report.at}\n${"=".repeat(100)}`);
         io.out(
           renderTerminal(metaOf(report.config, report), report.watch, report.poll, {
@@ -226,7 +227,7 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
       const run = issue.run
         ? `${issue.run.phase} (attempt ${issue.run.attempt}, ${plural(issue.run.fixForwards, "fix-forward")})`
         : "—";
-      const why = issue.run?.reason ?? lastSkip.get(`${issue.repo}#${issue.number}`) ?? "—";
+      const why = issue.run?.reason ?? lastSkip.get(refKey(issue)) ?? "—";
       io.out(
         `| ${issue.repo}#${issue.number} | ${issue.state} | ${issue.labels.join(", ")} | ${run} | ${why.replace(/\|/g, "\\|")} | ${issue.progressComments} |`,
       );

@@ -11,6 +11,7 @@
 // at the keyboard. An unconcluded run, or one completed without a
 // conclusion, is pending: never success.
 
+import { assertNever } from "./assert-never.js";
 import { cutAt } from "./markdown.js";
 import { RECORD_LIMITS } from "./run-record.js";
 import type { CiStage, CiState, CiVerdict, FailingCheck, Instant } from "./types.js";
@@ -309,8 +310,4 @@ function compareInstants(a: Instant | null | undefined, b: Instant | null | unde
 
 function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }

@@ -6,6 +6,7 @@
 // Never performs I/O, never reads a clock, never mutates its inputs, and its
 // answer does not depend on the order they arrive in.
 
+import { assertNever } from "./assert-never.js";
 import type { Config } from "./config.js";
 import { comparePriority, formatRef, refKey, sameRepo } from "./refs.js";
 import { mostlyHidden } from "./prompt.js";
@@ -292,7 +293,7 @@ function haltReason(killSwitch: PolicyConfig["killSwitch"]): SkipReason | null {
     case "off":
       return null;
     default:
-      return unreachable(killSwitch);
+      return assertNever(killSwitch);
   }
 }
 
@@ -491,10 +492,6 @@ export function describeSkip(reason: SkipReason, relativeTo?: RepoSlug): string 
     case "max-in-flight":
       return `${reason.inFlight} runs in flight (max-in-flight ${reason.limit})`;
     default:
-      return unreachable(reason);
+      return assertNever(reason);
   }
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled value: ${JSON.stringify(value)}`);
 }

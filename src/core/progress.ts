@@ -5,6 +5,7 @@
 // outside text (check names, reasons, agent details, URLs) break the markdown,
 // ping anyone, or forge a marker.
 
+import { assertNever } from "./assert-never.js";
 import { code, escapeText, link } from "./markdown.js";
 import { describeStop } from "./stop.js";
 import { encodeRunRecord, type RecordSeal, type RunRecord } from "./run-record.js";
@@ -154,8 +155,4 @@ function failingCheck(check: FailingCheck): string {
 
 function item(done: boolean, text: string): string {
   return `- [${done ? "x" : " "}] ${text}`;
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }

@@ -20,6 +20,7 @@
 //   for ci-timeout after the push escalates as escalate-no-ci, whatever the
 //   no-ci setting: `no-ci: close` is for repos without CI, not for stuck CI.
 
+import { assertNever } from "./assert-never.js";
 import { failureSignature } from "./ci.js";
 import type { Config } from "./config.js";
 import { RECORD_LIMITS, type ActionKind, type RunRecord } from "./run-record.js";
@@ -410,8 +411,4 @@ function timeUp(now: Instant, from: Instant, limitMinutes = 0): boolean {
 
 function plural(n: number): string {
   return n === 1 ? "" : "s";
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }

@@ -5,6 +5,7 @@
 // "blocked by" dependencies (REST only; the GraphQL schema has no field).
 // Each (repo, login) role is asked once per tick. Decides nothing.
 
+import { refKey } from "../core/refs.js";
 import type { Blocker, BlockerState, IssueRef, RepoSlug, Role } from "../core/types.js";
 import { ROLES } from "../core/types.js";
 import type { GitHubClient } from "./client.js";
@@ -54,7 +55,7 @@ export async function readBlockerStates(
   refs: readonly IssueRef[],
 ): Promise<Map<string, BlockerState>> {
   const states = new Map<string, BlockerState>();
-  const unique = [...new Map(refs.map((r) => [blockerKey(r), r])).values()];
+  const unique = [...new Map(refs.map((r) => [refKey(r), r])).values()];
   for (const batch of chunk(unique, REFS_PER_QUERY)) {
     const result = await runBatchQuery<{
       issueOrPullRequest: { __typename: string; issueState?: string; prState?: string } | null;
@@ -76,16 +77,12 @@ export async function readBlockerStates(
       const state = found?.issueState ?? found?.prState;
       // A merged pull request is as done as a closed issue.
       states.set(
-        blockerKey(ref),
+        refKey(ref),
         state === "CLOSED" || state === "MERGED" ? "closed" : state === "OPEN" ? "open" : "unreadable",
       );
     });
   }
   return states;
-}
-
-export function blockerKey(ref: IssueRef): string {
-  return `${ref.repo.toLowerCase()}#${ref.number}`;
 }
 
 /** GitHub's native "blocked by" dependencies of one issue, with their states. */

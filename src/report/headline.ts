@@ -1,8 +1,10 @@
-// The report's first line: what state the loop is in, at a glance. Pure and
-// import-free, so the disarmed path in main.ts can use it without loading the
-// rest of the report. Owns the one rule about colour: the emoji is green only
+// The report's first line: what state the loop is in, at a glance. Pure, and
+// imports only assert-never, so the disarmed path in main.ts can use it without
+// loading the rest of the report. Owns the one rule about colour: the emoji is green only
 // when the loop is armed AND serves at least one repository; an armed loop with
 // nothing to serve is not "all good", it is a configuration to look at.
+
+import { assertNever } from "../core/assert-never.js";
 
 export type LoopState = "armed" | "draining" | "emergency-stop" | "stopped" | "disarmed";
 
@@ -49,15 +51,11 @@ export function headline({ state, repos, dryRun, stoppedBecause = null }: Headli
     case "disarmed":
       return { state, emoji: "🛑", text: "Disarmed (kill switch on): no requests were made." };
     default:
-      return unreachable(state);
+      return assertNever(state);
   }
 }
 
 /** `1 request`, `2 requests`: counts in every report read right. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled loop state: ${JSON.stringify(value)}`);
 }

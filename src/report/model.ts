@@ -6,6 +6,7 @@
 // Skipped (grouped by reason, each issue once), Spend, and errors last.
 // Never escapes or truncates text: that is the renderer's job.
 
+import { assertNever } from "../core/assert-never.js";
 import type { RequestCounts } from "../github/client.js";
 import { SKIP_CODES, type SkipCode } from "../core/policy.js";
 import { refKey } from "../core/refs.js";
@@ -278,7 +279,7 @@ function thisRunWhat(r: WatchedRun): ThisRunWhat | null {
     case "ignored":
       return null;
     default:
-      return unreachable(r.action);
+      return assertNever(r.action);
   }
 }
 
@@ -299,10 +300,6 @@ function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
     seen.add(k);
     return true;
   });
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled value: ${JSON.stringify(value)}`);
 }
 
 /**

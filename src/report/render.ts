@@ -5,7 +5,10 @@
 // long list is cut with a count of what was left out, and the whole text is
 // cut at a line boundary if it still would not fit.
 
+import { assertNever } from "../core/assert-never.js";
 import { code, escapeText, link, unescapeText } from "../core/markdown.js";
+import { formatRef } from "../core/refs.js";
+import type { IssueRef } from "../core/types.js";
 import type { PollReport } from "../ticks/poll.js";
 import type { WatchReport } from "../ticks/watch.js";
 import { plural } from "./headline.js";
@@ -25,7 +28,7 @@ export interface TickOutputs {
   escalated: string[];
 }
 
-const ref = (r: { repo: string; number: number }) => `${r.repo}#${r.number}`;
+const ref = (r: IssueRef) => formatRef(r);
 
 export function outputsOf(watch: WatchReport | null, poll: PollReport | null): TickOutputs {
   const runs = watch?.runs ?? [];
@@ -86,7 +89,7 @@ export function phaseText(row: Pick<InFlightRow, "phase" | "fixForwards">, maxFi
     case "deploying":
       return "deploying";
     default:
-      return unreachable(row.phase);
+      return assertNever(row.phase);
   }
 }
 
@@ -254,7 +257,10 @@ export function renderReport(model: ReportModel, options: RenderOptions = {}): s
       "",
       ...model.errors
         .slice(0, MAX_ROWS)
-        .map((f) => `- ${cell(`${f.repo}#${f.issue}`)} (${cell(f.stage, 40)}): ${cell(f.error, 300)}`),
+        .map(
+          (f) =>
+            `- ${cell(formatRef({ repo: f.repo, number: f.issue }))} (${cell(f.stage, 40)}): ${cell(f.error, 300)}`,
+        ),
       ...(model.errors.length > MAX_ROWS ? ["", `_…and ${model.errors.length - MAX_ROWS} more, not shown._`] : []),
       "",
     );
@@ -291,8 +297,4 @@ export function renderTerminal(
 
 export function toTerminal(markdown: string): string {
   return unescapeText(markdown.replace(/\[([^\]]*)\]\((https?:[^)]+)\)/g, "$1"));
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled value: ${JSON.stringify(value)}`);
 }

@@ -24,7 +24,7 @@ import { claimRecord, decodeRunRecord, runIdFor, type RunRecord } from "../core/
 import { refusedDispatch } from "../core/state-machine.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
 import { mayHaveStarted } from "../executors/executor.js";
-import { blockerKey, readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";
+import { readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";
 import {
   COMMENT_PAGES_PER_ISSUE,
   readComments,
@@ -139,7 +139,7 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
     const blockerStates = await readBlockerStates(ctx.github, textRefs);
     ready = ready.map((issue) => ({
       ...issue,
-      blockers: issue.blockers.map((b) => ({ ...b, state: blockerStates.get(blockerKey(b.ref)) ?? "unreadable" })),
+      blockers: issue.blockers.map((b) => ({ ...b, state: blockerStates.get(refKey(b.ref)) ?? "unreadable" })),
     }));
   }
 

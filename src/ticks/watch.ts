@@ -17,6 +17,7 @@ import {
 import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
 import { escapeText } from "../core/markdown.js";
 import { fixForwardPrompt } from "../core/prompt.js";
+import { refKey } from "../core/refs.js";
 import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
 import { applyAction, markDoorbellDelivered, nextAction, type ActionKind } from "../core/state-machine.js";
 import {
@@ -169,7 +170,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   const seen = new Set<string>();
   const roles = new RoleLookup(ctx.github);
   for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed, ...r.closedLocked])) {
-    const key = `${issue.repo.toLowerCase()}#${issue.number}`;
+    const key = refKey(issue);
     if (seen.has(key)) continue;
     seen.add(key);
     try {
@@ -640,7 +641,7 @@ async function escalateBadRecord(
   const result = ctx.config.dryRun
     ? null
     : await ringAll(ctx.doorbells, {
-        id: `${issue.repo.toLowerCase()}#${issue.number}:${comment === null ? "record-not-found" : `unreadable-record:${comment.id}`}`,
+        id: `${refKey(issue)}:${comment === null ? "record-not-found" : `unreadable-record:${comment.id}`}`,
         kind: "needs-human",
         repo: issue.repo,
         issue: issue.number,
