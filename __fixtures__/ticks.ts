@@ -130,7 +130,7 @@ export class Loop {
   }
 
   /** A fresh context per tick, as each scheduled run is a fresh process. */
-  private context() {
+  context() {
     const clock = this.sandbox.world.clock;
     return createTickContext(this.config, { now: () => clock.now(), pacing: "none", retryUnitMs: 1 });
   }

@@ -20,6 +20,7 @@ const action = parse(read("action.yml")) as ActionYaml;
 const EXPRESSION_DEFAULTS: Record<string, string> = {
   "github-token": "${{ github.token }}",
   "github-api-url": "${{ github.api_url }}",
+  "dashboard-repo": "${{ github.repository }}",
 };
 
 describe("action.yml and the config schema", () => {

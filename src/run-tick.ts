@@ -4,7 +4,7 @@
 // any issue that failed fails the step, after every other issue was served.
 // Owns "one report per run" too: when a poll step follows, the watch step
 // hands its findings on (report/findings.ts) instead of writing a summary, and
-// the poll step writes the one report for both.
+// the poll step writes the one report for both, and (opt-in) the dashboard issue.
 
 // The runner commands main.ts uses too: the action bundles one implementation, not @actions/core.
 import * as core from "./workflow-commands.js";
@@ -17,6 +17,7 @@ import { buildReport, type ReportMeta } from "./report/model.js";
 import { fleetOutputsOf, outputsOf, renderReport, toTerminal } from "./report/render.js";
 import { describeError } from "./ticks/context.js";
 import { pollTick, type PollReport } from "./ticks/poll.js";
+import { dashboardNote, updateDashboard } from "./ticks/dashboard.js";
 import { createTickContext } from "./ticks/setup.js";
 import { watchTick, type WatchReport } from "./ticks/watch.js";
 
@@ -67,6 +68,17 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
   const options = { maxFixForwards: config.limits.fixForwardAttempts };
   const failures = [...(tick === "watch" ? (watch?.failures ?? []) : []), ...(poll?.failures ?? [])];
   const handsOn = pollFollows && stoppedBecause === null && failures.length === 0 && watch !== null;
+
+  // The step that writes the summary writes the dashboard: once per run, with both ticks' findings.
+  if (config.dashboard.enabled && !handsOn) {
+    if (stoppedBecause === null) {
+      const identity = poll?.identity ?? watch?.identity ?? null;
+      const result = await updateDashboard(ctx, { model, watch, poll, identity });
+      model.notes.push(dashboardNote(result));
+    } else {
+      model.notes.push("Dashboard: left as it was, since a tick could not finish.");
+    }
+  }
 
   const markdown = renderReport(model, options);
   core.info(toTerminal(markdown));

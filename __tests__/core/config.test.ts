@@ -256,3 +256,33 @@ describe("shards", () => {
     },
   );
 });
+
+describe("dashboard", () => {
+  it("is off by default, and on with an exact owner/name repository", () => {
+    expect(parseConfig(ARMED).dashboard).toEqual({ enabled: false, repo: null });
+    expect(parseConfig({ ...ARMED, dashboard: "TRUE", "dashboard-repo": "acme/control" }).dashboard).toEqual({
+      enabled: true,
+      repo: "acme/control",
+    });
+  });
+
+  it("rejects a value that is not true or false, and a repository that is not an exact owner/name", () => {
+    expect(problemsOf({ ...ARMED, dashboard: "yes", "dashboard-repo": "https://github.com/acme/control" })).toEqual([
+      { input: "dashboard", problem: 'must be true or false (got "yes")' },
+      {
+        input: "dashboard-repo",
+        problem:
+          'must be an exact owner/name repository, such as my-org/control (got "https://github.com/acme/control")',
+      },
+    ]);
+  });
+
+  it("needs a repository when on and armed (action.yml defaults it to the control repository)", () => {
+    expect(problemsOf({ ...ARMED, dashboard: "true" })).toEqual([
+      {
+        input: "dashboard-repo",
+        problem: "is required with dashboard true (action.yml defaults it to the control repository)",
+      },
+    ]);
+  });
+});

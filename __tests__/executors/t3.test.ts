@@ -134,6 +134,80 @@ describe("status", () => {
   });
 });
 
+describe("reads: one request per in-flight thread, the snapshot only on an older T3", () => {
+  const runs = ["afk-acme-api-7-a1-0000abcd", "afk-acme-api-8-a1-0000abcd"];
+  const reads = (route: "thread" | "snapshot") => t3.log.filter((r) => r.route === route);
+
+  async function twoRunning(): Promise<void> {
+    for (const [i, runId] of runs.entries()) await executor().dispatch({ ...request, issue: 7 + i, runId });
+  }
+
+  it("a status reads the thread by its own route, never the whole snapshot", async () => {
+    await twoRunning();
+    const watch = executor();
+    for (const runId of runs) {
+      expect(await watch.status({ repo: "acme/api", runId, threadId: null })).toMatchObject({ state: "running" });
+    }
+    expect(reads("thread").map((r) => r.path)).toEqual(
+      expect.arrayContaining(runs.map((runId) => `/api/orchestration/threads/${threadIdFor(runId)}`)),
+    );
+    expect(reads("snapshot")).toEqual([]);
+  });
+
+  it("a dispatch reads no snapshot: the project create is idempotent by its derived commandId", async () => {
+    await twoRunning();
+    expect(reads("snapshot")).toEqual([]);
+    const creates = t3.log.filter((r) => r.commandType === "project.create");
+    expect(creates.map((r) => r.replayed)).toEqual([false, true]);
+    expect(t3.state.snapshot().projects).toHaveLength(1);
+  });
+
+  it("a project made by another command is found in the snapshot, not refused", async () => {
+    const { projectIdFor } = await import("../../src/executors/t3.js");
+    t3.state.apply({
+      type: "project.create",
+      commandId: "made-by-hand",
+      projectId: projectIdFor("acme/api"),
+      title: "acme/api",
+      workspaceRoot: "/elsewhere",
+      createdAt: clock.now().toISOString(),
+    });
+    await executor().dispatch(request);
+    expect(reads("snapshot")).toHaveLength(1);
+    expect(t3.state.snapshot().threads).toHaveLength(1);
+  });
+
+  it("a thread T3 does not have (its JSON 404) is missing, and no fallback to the snapshot", async () => {
+    await twoRunning();
+    const status = await executor().status({ repo: "acme/api", runId: "afk-other-1-a1-00000000", threadId: null });
+    expect(status.state).toBe("missing");
+    expect(reads("thread").at(-1)?.status).toBe(404);
+    expect(reads("snapshot")).toEqual([]);
+  });
+
+  it.each(["404", "spa"] as const)(
+    "an older T3 without the route (%s): the snapshot instead, read once for the tick",
+    async (threadRoute) => {
+      await t3.stop();
+      t3 = await startT3Emulator({
+        tokens: { [TOKEN]: ["orchestration:read", "orchestration:operate"] },
+        clock,
+        threadRoute,
+      });
+      await twoRunning();
+      t3.state.settleTurn(threadIdFor(runs[1] ?? ""), "completed");
+      const before = t3.log.length;
+      const watch = executor();
+      const states = [];
+      for (const runId of runs) states.push((await watch.status({ repo: "acme/api", runId, threadId: null })).state);
+      states.push((await watch.status({ repo: "acme/api", runId: "afk-other-1-a1-00000000", threadId: null })).state);
+      expect(states).toEqual(["running", "idle", "missing"]);
+      // One probe of the route, then one snapshot for the whole tick.
+      expect(t3.log.slice(before).map((r) => r.route)).toEqual(["other", "snapshot"]);
+    },
+  );
+});
+
 /** The error a call rejects with (the test fails if it resolves). */
 async function failure(call: Promise<unknown>): Promise<Error> {
   try {
@@ -156,11 +230,24 @@ describe("errors a person can act on, never showing the token", () => {
     expect(error.message).toMatch(/403.*orchestration:operate/);
   });
 
-  it("a snapshot that is not JSON", async () => {
+  it("a thread read that is not JSON", async () => {
     await t3.stop();
     t3 = await startT3Emulator({
       tokens: { [TOKEN]: ["orchestration:read"] },
       clock,
+      faults: [{ kind: "garbage", route: "thread" }],
+    });
+    const error = await failure(executor().status({ repo: "acme/api", runId: request.runId, threadId: null }));
+    expect(error.message).toMatch(/unexpected thread read \(not JSON\)/);
+    expect(error.message).not.toContain(TOKEN);
+  });
+
+  it("a snapshot that is not JSON, on an older T3", async () => {
+    await t3.stop();
+    t3 = await startT3Emulator({
+      tokens: { [TOKEN]: ["orchestration:read"] },
+      clock,
+      threadRoute: "404",
       faults: [{ kind: "garbage", route: "snapshot" }],
     });
     const error = await failure(executor().status({ repo: "acme/api", runId: request.runId, threadId: null }));
@@ -173,10 +260,12 @@ describe("errors a person can act on, never showing the token", () => {
     t3 = await startT3Emulator({
       tokens: { [TOKEN]: ["orchestration:read"] },
       clock,
-      faults: [{ kind: "html", route: "snapshot" }],
+      faults: [{ kind: "html", route: "thread" }],
     });
     const error = await failure(executor().status({ repo: "acme/api", runId: request.runId, threadId: null }));
     expect(error.message).toMatch(/HTTP 502/);
+    // A proxy's 502 is a failure, never read as an older T3 without the route.
+    expect(t3.log.filter((r) => r.route === "snapshot")).toEqual([]);
   });
 });
 

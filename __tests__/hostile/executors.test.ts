@@ -50,7 +50,12 @@ const CASES: Case[] = [
     refused: true,
   },
   { name: "503", fault: { kind: "status", status: 503 }, message: /failed with HTTP 503/, refused: false },
-  { name: "a reset", fault: { kind: "reset" }, message: /T3 (GET|POST) \/api\/orchestration\/\w+: /, refused: false },
+  {
+    name: "a reset",
+    fault: { kind: "reset" },
+    message: /T3 (GET|POST) \/api\/orchestration\/[\w/-]+: /,
+    refused: false,
+  },
   { name: "a hang", fault: { kind: "hang" }, message: new RegExp(`no answer within ${TIMEOUT_MS} ms`), refused: false },
 ];
 
@@ -116,7 +121,7 @@ describe("T3 answering garbage to a status read", () => {
   it.each(CASES)("$name: one run's status fails with a clear message, the others are watched", async (c) => {
     const sandbox = await startSandbox(world(true));
     try {
-      sandbox.t3.addFault({ ...c.fault, route: "snapshot", times: 1 });
+      sandbox.t3.addFault({ ...c.fault, route: "thread", times: 1 });
       const [round] = await driveRounds(sandbox, 1, 1, { requestTimeoutMs: TIMEOUT_MS });
       expect(round?.crashed).toBeNull();
       expect(round?.watch?.failures).toEqual([
@@ -134,11 +139,11 @@ describe("T3 answering garbage to a status read", () => {
   it("a T3 that refuses the token on every read fails each run clearly and still completes the tick", async () => {
     const sandbox = await startSandbox(world(true));
     try {
-      sandbox.t3.addFault({ kind: "status", status: 401, body: '{"code":"unauthorized"}', route: "snapshot" });
+      sandbox.t3.addFault({ kind: "status", status: 401, body: '{"code":"unauthorized"}', route: "thread" });
       const [round] = await driveRounds(sandbox, 1, 1, { requestTimeoutMs: TIMEOUT_MS });
       expect(round?.crashed).toBeNull();
       expect(round?.watch?.failures.map((f) => `${f.repo} ${f.error}`)).toEqual(
-        REPOS.map((repo) => `${repo} T3 refused the token for snapshot (401 (unauthorized)): check t3-token`),
+        REPOS.map((repo) => `${repo} T3 refused the token for thread read (401 (unauthorized)): check t3-token`),
       );
       expect(round?.poll?.note ?? null).toBeNull();
     } finally {

@@ -50,7 +50,7 @@ const world = () =>
  * failing doorbell, and (in process, where the timeout is short) a T3 request that never answers.
  */
 function misbehave(sandbox: Sandbox, hang: boolean): void {
-  sandbox.t3.addFault({ kind: "status", status: 401, body: '{"code":"unauthorized"}', route: "snapshot", times: 1 });
+  sandbox.t3.addFault({ kind: "status", status: 401, body: '{"code":"unauthorized"}', route: "thread", times: 1 });
   sandbox.t3.addFault({ kind: "garbage", route: "dispatch", times: 1 });
   if (hang) sandbox.t3.addFault({ kind: "hang", route: "dispatch", commandType: "thread.turn.start", times: 1 });
   sandbox.github.faults.add({ route: "/graphql", times: 4, action: { kind: "status", status: 502 } });

@@ -46,6 +46,8 @@ const action = parse(readFileSync(join(ROOT, "action.yml"), "utf8")) as ActionYa
 function inputValue(name: string, withInputs: Record<string, string>): string {
   const given = withInputs[name];
   if (given !== undefined) return given;
+  // What the runner evaluates `${{ github.repository }}` to: the control repository.
+  if (name === "dashboard-repo") return REPO;
   const fallback = action.inputs[name]?.default ?? "";
   if (fallback.includes("${{")) throw new Error(`input ${name} defaults to an expression; pass it in with:`);
   return fallback;

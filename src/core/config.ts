@@ -55,6 +55,8 @@ export const INPUT_DEFAULTS = {
   "ntfy-token": "",
   "webhook-url": "",
   "webhook-secret": "",
+  dashboard: "false",
+  "dashboard-repo": "",
 } as const satisfies Record<string, string>;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -113,6 +115,8 @@ export interface Config {
     webhookUrl: string | null;
     webhookSecret: string | null;
   };
+  /** The opt-in dashboard issue; `repo` is the control repository unless set. */
+  dashboard: { enabled: boolean; repo: RepoSlug | null };
 }
 
 export interface T3Settings {
@@ -324,6 +328,17 @@ const label = text.transform((s, ctx) => {
   return s;
 });
 
+/** One exact `owner/name`, or empty (null). */
+const repoSlug = text.transform((s, ctx): RepoSlug | null => {
+  if (s === "") return null;
+  const [owner, repo, ...rest] = s.split("/");
+  if (rest.length > 0 || owner === undefined || repo === undefined || !OWNER.test(owner) || !REPO.test(repo)) {
+    ctx.addIssue({ code: "custom", message: "must be an exact owner/name repository, such as my-org/control" });
+    return z.NEVER;
+  }
+  return `${owner}/${repo}`;
+});
+
 const login = text.transform((s, ctx): string | null => {
   if (s === "") return null;
   const value = s.replace(/^@/, "");
@@ -404,6 +419,8 @@ const InputsSchema = z.object({
   "ntfy-token": credential.transform((s) => (s === "" ? null : s)),
   "webhook-url": httpsUrl(false),
   "webhook-secret": optionalText,
+  dashboard: boolean,
+  "dashboard-repo": repoSlug,
 });
 
 type ParsedInputs = z.infer<typeof InputsSchema>;
@@ -456,6 +473,9 @@ function crossCheck(raw: Record<string, string>, parsed: ParsedInputs | null): {
   }
   if (parsed && parsed["max-per-repo"] > parsed["max-in-flight"]) {
     problems.push({ input: "max-per-repo", problem: "must not exceed max-in-flight" });
+  }
+  if (parsed?.dashboard === true) {
+    required("dashboard-repo", "with dashboard true (action.yml defaults it to the control repository)");
   }
   if (parsed?.delivery === "pull-request") {
     // The deploy stage waits for the pushed commit to be deployed, which a pull request's head never is.
@@ -525,6 +545,7 @@ function toConfig(i: ParsedInputs): Config {
       webhookUrl: i["webhook-url"],
       webhookSecret: i["webhook-secret"],
     },
+    dashboard: { enabled: i.dashboard, repo: i["dashboard-repo"] },
   };
 }
 

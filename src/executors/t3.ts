@@ -1,7 +1,8 @@
-// The T3 Code executor: speaks the orchestration HTTP API (v0.0.27) over
-// undici. Owns the command shapes, the deterministic ids that make every
-// command safely repeatable (T3 answers a repeated commandId with the
-// original sequence), one snapshot read per tick, and the mapping from
+// The T3 Code executor: speaks the orchestration HTTP API over undici (current
+// T3 and v0.0.27). Owns the command shapes, the deterministic ids that make
+// every command safely repeatable (T3 answers a repeated commandId with the
+// original sequence), the reads (one per in-flight thread, or on an older T3
+// without the per-thread route one snapshot per tick), and the mapping from
 // thread, session and activities to a normalised status.
 // Must never send the bearer token anywhere but the configured T3 URL, never
 // put it in an error, and never read an unknown state as success.
@@ -47,6 +48,10 @@ const Snapshot = z.looseObject({
   threads: z.array(Thread),
 });
 type Snapshot = z.infer<typeof Snapshot>;
+/** `GET /api/orchestration/threads/{threadId}`: `OrchestrationThreadDetailSnapshot`. */
+const ThreadDetail = z.looseObject({ snapshotSequence: z.number(), thread: Thread });
+/** T3's 404 for a thread it does not have (`EnvironmentResourceNotFoundError`); any other 404 is a missing route. */
+const ThreadNotFound = z.looseObject({ code: z.literal("not_found"), reason: z.literal("thread_not_found") });
 type Thread = z.infer<typeof Thread>;
 
 const DispatchAccepted = z.looseObject({ sequence: z.number() });
@@ -78,10 +83,14 @@ export class T3Executor implements Executor {
   readonly kind = "t3" as const;
   /** Read once per tick; what this process creates afterwards is remembered instead of re-read. */
   private snapshot: Promise<Snapshot> | null = null;
+  /** Each thread read once per tick; null: T3 has no such thread. */
+  private readonly threads = new Map<string, Promise<Thread | null>>();
+  /** Set when T3 answered the per-thread route as a route it lacks (an older T3): read the snapshot instead. */
+  private threadRouteMissing = false;
   private readonly createdProjects = new Set<string>();
   private readonly startedThreads = new Set<string>();
-  /** Counts of HTTP requests, for the job summary. */
-  readonly counts = { requests: 0, commands: 0 };
+  /** Counts of HTTP requests and of the bytes of their answers, for the job summary and the bench. */
+  readonly counts = { requests: 0, commands: 0, bytes: 0 };
 
   constructor(private readonly options: T3ExecutorOptions) {}
 
@@ -91,8 +100,7 @@ export class T3Executor implements Executor {
     const threadId = threadIdFor(req.runId);
     const settings = this.options.settings;
     await this.ensureProject(req.repo, projectId);
-    const threadKnown =
-      this.startedThreads.has(threadId) || (await this.readSnapshot()).threads.some((t) => t.id === threadId);
+    const threadKnown = this.startedThreads.has(threadId) || (await this.readThread(threadId)) !== null;
     if (!threadKnown) {
       await this.command({
         type: "thread.create",
@@ -129,7 +137,7 @@ export class T3Executor implements Executor {
     // A turn this process started is running, whatever the snapshot read before it says.
     if (this.startedThreads.has(threadId))
       return { state: "running", detail: null, link: this.link(threadId, run.repo), threadId };
-    const thread = (await this.readSnapshot()).threads.find((t) => t.id === threadId);
+    const thread = await this.readThread(threadId);
     if (!thread || thread.deletedAt || thread.archivedAt) {
       return {
         state: "missing",
@@ -161,7 +169,7 @@ export class T3Executor implements Executor {
   async stop(req: StopRequest): Promise<void> {
     const threadId = req.threadId ?? threadIdFor(req.runId);
     const key = `${req.runId}:${req.reason}${req.forced ? ":forced" : ""}`;
-    const thread = (await this.readSnapshot()).threads.find((t) => t.id === threadId);
+    const thread = await this.readThread(threadId);
     // No thread (never created, or T3 lost it): there is no agent to stop.
     if (!thread) return;
     const turn = thread.latestTurn;
@@ -183,6 +191,7 @@ export class T3Executor implements Executor {
     });
     this.startedThreads.delete(threadId);
     // The next status read must see the stop: read the server again rather than this tick's copy.
+    this.threads.delete(threadId);
     this.snapshot = null;
   }
 
@@ -194,12 +203,15 @@ export class T3Executor implements Executor {
       .replaceAll("{projectId}", encodeURIComponent(projectIdFor(repo)));
   }
 
+  /**
+   * Creates the repository's project without reading first: its id and commandId are derived from
+   * the repository, so T3 answers a repeat with the first result. Only a refusal (a project with
+   * that id made by another command) costs a snapshot read, to see whether the project is there.
+   */
   private async ensureProject(repo: RepoSlug, projectId: string): Promise<void> {
     if (this.createdProjects.has(projectId)) return;
-    const snapshot = await this.readSnapshot();
-    if (snapshot.projects.some((p) => p.id === projectId && !p.deletedAt)) return;
     const [owner = "", name = ""] = repo.split("/");
-    await this.command({
+    const body = {
       type: "project.create",
       commandId: deterministicId(`project.create:${repo.toLowerCase()}`),
       projectId,
@@ -207,7 +219,15 @@ export class T3Executor implements Executor {
       workspaceRoot: this.options.settings.workspaceRoot.replaceAll("{owner}", owner).replaceAll("{repo}", name),
       createWorkspaceRootIfMissing: true,
       createdAt: this.options.now().toISOString(),
-    });
+    };
+    const response = await this.send(body);
+    if (response.status === 200) parse(DispatchAccepted, response.body, "project.create reply");
+    // 500 is T3's business-rule refusal, such as a project with this id made by another command.
+    else if (
+      response.status !== 500 ||
+      !(await this.readSnapshot()).projects.some((p) => p.id === projectId && !p.deletedAt)
+    )
+      throw this.failure(body.type, response);
     this.createdProjects.add(projectId);
   }
 
@@ -225,10 +245,48 @@ export class T3Executor implements Executor {
 
   /** Send one command. Safe to repeat: the commandId makes T3 answer a repeat with the first result. */
   private async command(body: Record<string, unknown> & { type: string }): Promise<number> {
-    this.counts.commands++;
-    const response = await this.http("POST", "/api/orchestration/dispatch", JSON.stringify(body));
+    const response = await this.send(body);
     if (response.status === 200) return parse(DispatchAccepted, response.body, `${body.type} reply`).sequence;
     throw this.failure(body.type, response);
+  }
+
+  private send(body: Record<string, unknown> & { type: string }): Promise<{ status: number; body: string }> {
+    this.counts.commands++;
+    return this.http("POST", "/api/orchestration/dispatch", JSON.stringify(body));
+  }
+
+  /**
+   * One thread, read once per tick: `GET /api/orchestration/threads/{threadId}`, whose size is the
+   * thread's, not the server's history. T3 answers a thread it lacks with a JSON 404
+   * (`not_found`/`thread_not_found`). An older T3 without the route answers with its catch-all:
+   * a plain 404 or its web app's HTML with 200. Either one switches this executor to the
+   * snapshot, read once for the rest of the tick.
+   */
+  private readThread(threadId: string): Promise<Thread | null> {
+    if (this.threadRouteMissing) return this.threadFromSnapshot(threadId);
+    let read = this.threads.get(threadId);
+    if (!read) {
+      read = (async () => {
+        const response = await this.http("GET", `/api/orchestration/threads/${encodeURIComponent(threadId)}`);
+        if (response.status === 200 && !/^text\/html\b/i.test(response.contentType)) {
+          return parse(ThreadDetail, response.body, "thread read").thread;
+        }
+        if (response.status === 404 && ThreadNotFound.safeParse(safeJson(response.body)).success) return null;
+        if (response.status === 404 || response.status === 200) {
+          this.threadRouteMissing = true;
+          return this.threadFromSnapshot(threadId);
+        }
+        throw this.failure("thread read", response);
+      })();
+      this.threads.set(threadId, read);
+      // A failed read must not poison the rest of the tick.
+      read.catch(() => this.threads.delete(threadId));
+    }
+    return read;
+  }
+
+  private async threadFromSnapshot(threadId: string): Promise<Thread | null> {
+    return (await this.readSnapshot()).threads.find((t) => t.id === threadId) ?? null;
   }
 
   private readSnapshot(): Promise<Snapshot> {
@@ -242,7 +300,11 @@ export class T3Executor implements Executor {
     return this.snapshot;
   }
 
-  private async http(method: "GET" | "POST", path: string, body?: string): Promise<{ status: number; body: string }> {
+  private async http(
+    method: "GET" | "POST",
+    path: string,
+    body?: string,
+  ): Promise<{ status: number; body: string; contentType: string }> {
     this.counts.requests++;
     const url = `${this.options.settings.url}${path}`;
     try {
@@ -263,7 +325,9 @@ export class T3Executor implements Executor {
         text += (chunk as Buffer).toString("utf8");
         if (text.length > MAX_SNAPSHOT_BYTES) throw new ExecutorError(`T3 ${method} ${path}: reply too large`, false);
       }
-      return { status: response.statusCode, body: text };
+      this.counts.bytes += Buffer.byteLength(text);
+      const type = response.headers["content-type"];
+      return { status: response.statusCode, body: text, contentType: (Array.isArray(type) ? type[0] : type) ?? "" };
     } catch (error) {
       if (error instanceof ExecutorError) throw error;
       const code = (error as { code?: unknown }).code;

@@ -49,7 +49,7 @@ export function cell(text: string, max = 200): string {
   return escapeText(text, max);
 }
 
-function table(header: string[], rows: string[][], max = MAX_ROWS): string[] {
+export function table(header: string[], rows: string[][], max = MAX_ROWS): string[] {
   const shown = rows.slice(0, max);
   const lines = [
     `| ${header.join(" | ")} |`,
@@ -60,8 +60,8 @@ function table(header: string[], rows: string[][], max = MAX_ROWS): string[] {
   return lines;
 }
 
-const issueCell = (i: IssueLink) => link(cell(ref(i), 160), i.url);
-const shortSha = (sha: string | null, url: string | null) => (sha ? link(`\`${sha.slice(0, 7)}\``, url) : "—");
+export const issueCell = (i: IssueLink) => link(cell(ref(i), 160), i.url);
+export const shortSha = (sha: string | null, url: string | null) => (sha ? link(`\`${sha.slice(0, 7)}\``, url) : "—");
 
 /** `12 min`, `3 h`, `2 d`: how long ago, coarse on purpose. */
 export function age(since: string | null, now: string | null): string {

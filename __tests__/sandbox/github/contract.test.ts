@@ -111,6 +111,8 @@ beforeAll(async () => {
   const { pushedSha, parentSha, deploymentId, runId } = world;
   await call("GET", `${r}/issues?labels=ready-for-agent&state=open&per_page=100`);
   await call("GET", `${r}/issues/1`);
+  await call("POST", `${r}/issues`, { title: "afk-loop dashboard", body: "hello", labels: ["afk-loop-dashboard"] });
+  await call("POST", `${r}/issues`, { title: "" });
   await call("PATCH", `${r}/issues/2`, { title: "Add a cache layer", state: "closed", state_reason: "completed" });
   await call("PATCH", `${r}/issues/3`, { state: "archived" });
   await call("GET", `${r}/issues/1/labels`);

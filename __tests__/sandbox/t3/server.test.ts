@@ -390,6 +390,54 @@ describe("knobs", () => {
   });
 });
 
+describe("per-thread read", () => {
+  const read = async (threadId: string, token: string | null = READER) => {
+    const answer = await request(`${emulator.url}/api/orchestration/threads/${encodeURIComponent(threadId)}`, {
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+      dispatcher,
+    });
+    return { status: answer.statusCode, type: String(answer.headers["content-type"]), text: await answer.body.text() };
+  };
+
+  it("answers {snapshotSequence, thread} with the same thread the snapshot holds", async () => {
+    await startedThread();
+    const answer = await read("thread-1");
+    expect(answer.status).toBe(200);
+    const detail = JSON.parse(answer.text) as { snapshotSequence: number; thread: unknown };
+    const whole = await snapshot();
+    expect(detail).toEqual({ snapshotSequence: whole.snapshotSequence, thread: whole.threads[0] });
+    expect(emulator.log.at(-2)).toMatchObject({ route: "thread", status: 200, bytes: Buffer.byteLength(answer.text) });
+  });
+
+  it("answers a thread it does not have with T3's JSON 404 thread_not_found", async () => {
+    const answer = await read("no-such-thread");
+    expect(answer.status).toBe(404);
+    expect(JSON.parse(answer.text)).toMatchObject({
+      _tag: "EnvironmentResourceNotFoundError",
+      code: "not_found",
+      reason: "thread_not_found",
+    });
+  });
+
+  it("needs the read scope like the snapshot", async () => {
+    await startedThread();
+    expect((await read("thread-1", null)).status).toBe(401);
+    expect((await read("thread-1", WRITER_ONLY)).status).toBe(403);
+  });
+
+  it("plays an older T3 without the route: a plain 404, or the web app's HTML with 200", async () => {
+    await start({ threadRoute: "404" });
+    await startedThread();
+    expect(await read("thread-1")).toMatchObject({ status: 404, text: "Not Found" });
+    await start({ threadRoute: "spa" });
+    await startedThread();
+    const spa = await read("thread-1");
+    expect(spa.status).toBe(200);
+    expect(spa.type).toMatch(/^text\/html/);
+    expect(emulator.log.map((r) => r.route)).toContain("other");
+  });
+});
+
 describe("lifecycle", () => {
   it("listens on a different free port on 127.0.0.1 each time", async () => {
     const other = await startT3Emulator({ tokens: TOKENS, clock });

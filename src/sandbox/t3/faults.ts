@@ -3,7 +3,7 @@
 // chosen requests, and how it counts what the client sent. Owns matching
 // only; the server performs the fault.
 
-export type T3Route = "dispatch" | "snapshot" | "other";
+export type T3Route = "dispatch" | "snapshot" | "thread" | "other";
 
 export type T3Fault =
   /** Answer with this status and body (default: empty) instead of the real response. */
@@ -46,6 +46,8 @@ export interface T3RequestRecord {
   fault: T3Fault["kind"] | null;
   /** A resent commandId answered from its receipt. */
   replayed: boolean;
+  /** Bytes of the response body sent (0 until it is sent). */
+  bytes: number;
 }
 
 export interface RequestFacts {

@@ -2,7 +2,10 @@
 // 127.0.0.1 on a free port: bearer tokens with scopes (401/403 with a JSON
 // `code`), `POST /api/orchestration/dispatch` (400 with an empty body on any
 // schema failure, 500 on a business-rule failure, `{sequence}` on success or
-// replay) and `GET /api/orchestration/snapshot`. Adds the knobs tests need:
+// replay), `GET /api/orchestration/snapshot` and the per-thread read
+// `GET /api/orchestration/threads/{threadId}` (`{snapshotSequence, thread}`, or
+// T3's JSON 404 `thread_not_found`), which `threadRoute` can take away to play
+// an older T3 that lacks it. Adds the knobs tests need:
 // latency, fault rules, a request log. Never decides what an agent does
 // (the scripted world listens for turn starts) and never outlives stop().
 
@@ -18,6 +21,7 @@ export type T3Scope = (typeof T3_SCOPES)[number];
 
 const DISPATCH_PATH = "/api/orchestration/dispatch";
 const SNAPSHOT_PATH = "/api/orchestration/snapshot";
+const THREAD_PATH = /^\/api\/orchestration\/threads\/([^/]+)$/;
 /** Far above any prompt the loop sends; a runaway client gets 413, not an out-of-memory emulator. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -31,6 +35,12 @@ export interface T3EmulatorOptions {
   onTurnStart?: TurnListener;
   /** A state prepared by a world (seeded projects and threads); default: an empty one on `clock`. */
   state?: T3State;
+  /**
+   * The per-thread read route. `served` (default): as current T3. An older T3 (v0.0.27) has no such
+   * route and its catch-all answers instead: `404` is its plain-text "Not Found" (no web app
+   * bundled), `spa` its web app's index.html with 200 (T3's `GET *` static fallback).
+   */
+  threadRoute?: "served" | "404" | "spa";
 }
 
 export interface T3Emulator {
@@ -72,7 +82,15 @@ export async function startT3Emulator(options: T3EmulatorOptions): Promise<T3Emu
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const index = received++;
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const route: T3Route = path === DISPATCH_PATH ? "dispatch" : path === SNAPSHOT_PATH ? "snapshot" : "other";
+    const threadMatch = THREAD_PATH.exec(path);
+    const route: T3Route =
+      path === DISPATCH_PATH
+        ? "dispatch"
+        : path === SNAPSHOT_PATH
+          ? "snapshot"
+          : threadMatch && (options.threadRoute ?? "served") === "served"
+            ? "thread"
+            : "other";
     const record: T3RequestRecord = {
       index,
       at: clock.now().toISOString(),
@@ -84,6 +102,7 @@ export async function startT3Emulator(options: T3EmulatorOptions): Promise<T3Emu
       status: null,
       fault: null,
       replayed: false,
+      bytes: 0,
     };
     log.push(record);
 
@@ -97,16 +116,26 @@ export async function startT3Emulator(options: T3EmulatorOptions): Promise<T3Emu
 
     const fault = takeFault(faults, { index, route, commandType: record.commandType });
     if (fault && !fault.afterApply) return perform(fault, res, record);
-    const reply: Reply = body === null ? { status: 413, body: "" } : answer(req, route, json);
+    const reply: Reply = body === null ? { status: 413, body: "" } : answer(req, route, json, threadMatch?.[1]);
     record.replayed = reply.replayed === true;
     if (fault) return perform(fault, res, record);
     record.status = reply.status;
+    record.bytes = Buffer.byteLength(reply.body);
     send(res, reply);
   }
 
-  function answer(req: IncomingMessage, route: T3Route, json: unknown): Reply {
+  function answer(req: IncomingMessage, route: T3Route, json: unknown, threadSegment?: string): Reply {
     const method = req.method ?? "GET";
-    if (route === "other") return jsonReply(404, { code: "not_found", message: "No such route." });
+    if (route === "other") {
+      // T3's catch-all `GET *` serves the web app; only a server without one answers 404.
+      if (threadSegment !== undefined && options.threadRoute === "spa" && method === "GET") {
+        return { status: 200, body: SPA_INDEX, contentType: "text/html; charset=utf-8" };
+      }
+      if (threadSegment !== undefined && options.threadRoute === "404") {
+        return { status: 404, body: "Not Found", contentType: "text/plain" };
+      }
+      return jsonReply(404, { code: "not_found", message: "No such route." });
+    }
     const wanted = route === "dispatch" ? "POST" : "GET";
     if (method !== wanted) return jsonReply(405, { code: "method_not_allowed", message: `Use ${wanted}.` });
 
@@ -121,6 +150,7 @@ export async function startT3Emulator(options: T3EmulatorOptions): Promise<T3Emu
     }
 
     if (route === "snapshot") return jsonReply(200, state.snapshot());
+    if (route === "thread") return threadReply(state, threadSegment ?? "");
     const command = CommandSchema.safeParse(json);
     if (!command.success) return { status: 400, body: "" };
     const result = state.apply(command.data);
@@ -181,6 +211,26 @@ export async function startT3Emulator(options: T3EmulatorOptions): Promise<T3Emu
         server.closeAllConnections();
       }),
   };
+}
+
+const SPA_INDEX = '<!doctype html><html><head><title>T3 Code</title></head><body><div id="root"></div></body></html>';
+
+function threadReply(state: T3State, segment: string): Reply {
+  let threadId: string;
+  try {
+    threadId = decodeURIComponent(segment);
+  } catch {
+    threadId = segment;
+  }
+  const detail = state.threadDetail(threadId);
+  if (detail) return jsonReply(200, detail);
+  // T3's EnvironmentResourceNotFoundError, as HttpApi encodes a tagged error.
+  return jsonReply(404, {
+    _tag: "EnvironmentResourceNotFoundError",
+    code: "not_found",
+    reason: "thread_not_found",
+    traceId: "emulator-trace",
+  });
 }
 
 function jsonReply(status: number, value: unknown): Reply {

@@ -278,6 +278,16 @@ export class T3State {
     });
   }
 
+  /**
+   * One thread as `GET /api/orchestration/threads/{threadId}` returns it; undefined when T3 would
+   * answer 404 `thread_not_found`. Soft-deleted and archived threads are kept, with their dates,
+   * as in the snapshot.
+   */
+  threadDetail(threadId: string): { snapshotSequence: number; thread: T3Thread } | undefined {
+    const thread = this.threads.get(threadId);
+    return thread && structuredClone({ snapshotSequence: this.sequence, thread });
+  }
+
   // --- what the provider does (the scripted agent) -------------------------------
 
   /** Ends the running turn: `completed` leaves the session ready for the next turn. */

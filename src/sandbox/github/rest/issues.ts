@@ -1,4 +1,4 @@
-// REST routes for issues, their labels and comments. Owns GitHub's list
+// REST routes for issues (list, create, edit), their labels and comments. Owns GitHub's list
 // filters and sort order, and which store mutation each write performs, acting
 // as the token's identity. Never checks reach (the server did).
 
@@ -31,6 +31,11 @@ const updateIssue = z.object({
   labels: labelList.optional(),
 });
 const commentBody = z.object({ body: z.string() });
+const createIssueBody = z.object({
+  title: z.union([z.string(), z.number().transform(String)]),
+  body: z.string().nullish(),
+  labels: labelList.optional(),
+});
 
 function listIssues(ctx: RepoContext): Reply {
   const q = ctx.url.searchParams;
@@ -56,6 +61,22 @@ function listIssues(ctx: RepoContext): Reply {
     });
   const page = paginate(issues, ctx);
   return { status: 200, body: page.items.map((i) => ctx.render.issue(ctx.repo, i)), headers: page.headers };
+}
+
+/** Creates an issue as the token's identity; labels are applied by it too (the emulator's tokens may label). */
+function create(ctx: RepoContext): Reply {
+  const spec = parseBody(createIssueBody, ctx.body);
+  if (spec.title.trim() === "") {
+    throw invalid("Validation Failed", [{ resource: "Issue", field: "title", code: "missing_field" }]);
+  }
+  const issue = ctx.store.createIssue(ctx.repo.fullName, {
+    author: ctx.login,
+    title: spec.title,
+    body: spec.body ?? "",
+  });
+  for (const label of spec.labels ?? []) ctx.store.applyLabel(ctx.repo.fullName, issue.number, label, ctx.login);
+  const rendered = ctx.render.issue(ctx.repo, issue);
+  return { status: 201, body: rendered, headers: { location: rendered.url } };
 }
 
 function update(ctx: RepoContext): Reply {
@@ -143,6 +164,7 @@ function updateComment(ctx: RepoContext): Reply {
 
 export const issueRoutes: Route[] = [
   repoRoute("GET", "/issues", listIssues),
+  repoRoute("POST", "/issues", create),
   repoRoute("GET", "/issues/comments/{comment_id}", (ctx) => {
     const { issue, comment } = pathComment(ctx);
     return { status: 200, body: ctx.render.comment(ctx.repo, issue, comment) };
