@@ -3,6 +3,7 @@ import {
   candidateShas,
   deliveredPullRequest,
   isAgentCommit,
+  isOwnParent,
   notTheAgents,
   pickProgressComment,
   pushedCommit,
@@ -61,6 +62,23 @@ describe("the agent's commit", () => {
     expect(isAgentCommit(`Fix\n\nAFK-Run: ${RUN_ID}-2`, RUN_ID)).toBe(false);
     expect(isAgentCommit(`Revert "AFK-Run: ${RUN_ID}"`, RUN_ID)).toBe(false);
     expect(isAgentCommit(null, RUN_ID)).toBe(false);
+  });
+});
+
+describe("the run's own parent (a red parent that is a fix that did not fix)", () => {
+  const run = { pushedSha: "a".repeat(40), runId: RUN_ID };
+
+  it("the commit the run recorded pushing, or one carrying its trailer", () => {
+    expect(isOwnParent({ sha: "a".repeat(40), message: "someone's words" }, run)).toBe(true);
+    expect(isOwnParent({ sha: "b".repeat(40), message: `Fix\n\nAFK-Run: ${RUN_ID}` }, run)).toBe(true);
+  });
+
+  it("not someone else's commit, an unknown message, another run's trailer, or no parent", () => {
+    expect(isOwnParent({ sha: "b".repeat(40), message: "main moved on" }, run)).toBe(false);
+    expect(isOwnParent({ sha: "b".repeat(40), message: null }, run)).toBe(false);
+    expect(isOwnParent({ sha: "b".repeat(40), message: `AFK-Run: ${RUN_ID}-2` }, run)).toBe(false);
+    expect(isOwnParent({ sha: "b".repeat(40), message: "x" }, { ...run, pushedSha: null })).toBe(false);
+    expect(isOwnParent(null, run)).toBe(false);
   });
 });
 

@@ -44,6 +44,20 @@ export interface CommitReference {
   repo: RepoSlug | null;
 }
 
+/**
+ * Whether a red parent is this run's own: the commit it recorded pushing, or
+ * one carrying its trailer. Red on such a parent is a fix that did not fix,
+ * not someone else's breakage, so the same-failure and budget rules judge it
+ * (or one retry would freeze the run). Someone else's red parent stays
+ * someone else's.
+ */
+export function isOwnParent(
+  parent: { sha: string; message: string | null } | null,
+  run: { pushedSha: string | null; runId: string },
+): boolean {
+  return parent !== null && (parent.sha === run.pushedSha || isAgentCommit(parent.message, run.runId));
+}
+
 /** The trailer key the prompt asks the agent to end every commit message with. */
 export const RUN_TRAILER = "AFK-Run";
 

@@ -10,6 +10,7 @@ import {
   candidateShas,
   deliveredPullRequest,
   isAgentCommit,
+  isOwnParent,
   notTheAgents,
   pickProgressComment,
   pushedCommit,
@@ -369,13 +370,7 @@ async function advance(
         : null,
       ownWorkflowRunId: ctx.ownWorkflowRunId,
     });
-    // Red on a parent this run pushed itself is a fix that did not fix, not someone else's
-    // breakage: the same-failure and budget rules judge it, or one retry would freeze the run.
-    // Only the agent's own commit is "this run's": someone else's red parent stays someone else's.
-    const parent = answer.parent;
-    const ownParent =
-      parent !== null && (parent.sha === record.pushedSha || isAgentCommit(parent.message, record.runId));
-    if (ownParent) judgement = { ...judgement, parentAlreadyRed: false };
+    if (isOwnParent(answer.parent, record)) judgement = { ...judgement, parentAlreadyRed: false };
   }
 
   const now = ctx.now().toISOString();
@@ -405,23 +400,7 @@ async function advance(
         : applyAction(record, action, now);
   let agentLink = run.agent.link;
   if (action.kind === "fix-forward" && !config.dryRun) {
-    // The turn is sent before the record says so: if sending fails, nothing was spent.
-    const turn = await ctx.executor.followUp({
-      repo: facts.repo,
-      issue: facts.number,
-      runId: record.runId,
-      threadId: run.agent.threadId ?? record.threadId ?? "",
-      defaultBranch: defaultBranches.get(facts.repo.toLowerCase()) ?? null,
-      turn: record.fixForwards + 1,
-      prompt: fixForwardPrompt({
-        issue: { repo: facts.repo, number: facts.number },
-        sha: action.sha,
-        failing: action.failing,
-        attempt: action.attempt,
-        maxAttempts: config.limits.fixForwardAttempts,
-        runId: record.runId,
-      }),
-    });
+    const turn = await sendFixForward(ctx, run, action, defaultBranches);
     next = { ...next, threadId: turn.threadId };
     agentLink = turn.link ?? agentLink;
   }
@@ -457,22 +436,12 @@ async function advance(
   if (!(finished && next === record)) target.comment = await writeRecord(ctx, target, next, progress);
   let rung: WatchedRun["doorbell"] = null;
   if (next.doorbell !== null && !next.doorbell.delivered && !config.dryRun) {
-    const kind = next.doorbell.kind;
-    const result = await ringAll(ctx.doorbells, {
-      id: `${record.runId}:${kind}`,
-      kind,
-      repo: facts.repo,
-      issue: facts.number,
-      title: facts.title,
-      issueUrl: facts.url,
-      runLink: agentLink,
-      reason: next.reason ?? action.reason,
-    });
-    rung = { kind, ...result };
-    if (result.failed.length === 0) {
-      next = markDoorbellDelivered(next);
-      await writeRecord(ctx, target, next, progress);
-    }
+    ({ next, rung } = await ringOwed(ctx, run, next, next.doorbell.kind, {
+      agentLink,
+      reason: action.reason,
+      target,
+      progress,
+    }));
   }
   await settle(ctx, facts, next);
 
@@ -499,6 +468,66 @@ async function advance(
     ciStage: verdict?.stage ?? null,
     doorbell: rung,
   };
+}
+
+/** The fix-forward turn, sent before the record says so: if sending fails, nothing was spent. */
+async function sendFixForward(
+  ctx: TickContext,
+  run: Assembled,
+  action: Extract<ReturnType<typeof nextAction>, { kind: "fix-forward" }>,
+  defaultBranches: ReadonlyMap<string, string | null>,
+): Promise<{ threadId: string; link: string | null }> {
+  const { facts, record } = run;
+  return ctx.executor.followUp({
+    repo: facts.repo,
+    issue: facts.number,
+    runId: record.runId,
+    threadId: run.agent.threadId ?? record.threadId ?? "",
+    defaultBranch: defaultBranches.get(facts.repo.toLowerCase()) ?? null,
+    turn: record.fixForwards + 1,
+    prompt: fixForwardPrompt({
+      issue: { repo: facts.repo, number: facts.number },
+      sha: action.sha,
+      failing: action.failing,
+      attempt: action.attempt,
+      maxAttempts: ctx.config.limits.fixForwardAttempts,
+      runId: record.runId,
+    }),
+  });
+}
+
+/**
+ * Rings the record's owed doorbell (already written as owed). Only when every
+ * channel took it is the record marked delivered and written again; a failed
+ * ring leaves it owed for the next tick.
+ */
+async function ringOwed(
+  ctx: TickContext,
+  run: Assembled,
+  next: RunRecord,
+  kind: NonNullable<RunRecord["doorbell"]>["kind"],
+  seen: {
+    agentLink: string | null;
+    reason: string;
+    target: Parameters<typeof writeRecord>[1];
+    progress: Parameters<typeof writeRecord>[3];
+  },
+): Promise<{ next: RunRecord; rung: WatchedRun["doorbell"] }> {
+  const { facts, record } = run;
+  const result = await ringAll(ctx.doorbells, {
+    id: `${record.runId}:${kind}`,
+    kind,
+    repo: facts.repo,
+    issue: facts.number,
+    title: facts.title,
+    issueUrl: facts.url,
+    runLink: seen.agentLink,
+    reason: next.reason ?? seen.reason,
+  });
+  if (result.failed.length > 0) return { next, rung: { kind, ...result } };
+  const delivered = markDoorbellDelivered(next);
+  await writeRecord(ctx, seen.target, delivered, seen.progress);
+  return { next: delivered, rung: { kind, ...result } };
 }
 
 /** Send, confirm or keep waiting on the record's stop; returns the record after it. A failed send stays owed. */
