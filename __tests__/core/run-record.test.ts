@@ -3,8 +3,12 @@ import { describe, expect, it } from "vitest";
 import { aRunRecord, RUN_T0 } from "../../__fixtures__/core.js";
 import {
   ACTION_KINDS,
+  claimRecord,
   decodeRunRecord,
+  dispatchedAt,
+  dispatchedRecord,
   encodeRunRecord,
+  previousAttempts,
   RECORD_LIMITS,
   runIdFor,
   RunRecordSchema,
@@ -372,5 +376,61 @@ describe("sealed records (record-key)", () => {
   it("records written before hiddenPassages existed still decode", () => {
     const { hiddenPassages: _, ...old } = record;
     expect(decodeRunRecord(comment(markerOf(old)))).toMatchObject({ ok: true });
+  });
+});
+
+describe("previousAttempts: only runs that reached the executor count", () => {
+  it("no readable record: none", () => {
+    expect(previousAttempts(null)).toBe(0);
+  });
+
+  it.each(RUN_PHASES.filter((p) => p !== "claimed" && p !== "released"))("a %s run counts its attempt", (phase) => {
+    expect(previousAttempts(aRunRecord({ phase, attempt: 3 }))).toBe(3);
+  });
+
+  it.each(["claimed", "released"] as const)("a %s claim never dispatched does not count", (phase) => {
+    expect(previousAttempts(aRunRecord({ phase, attempt: 3, dispatchedAt: null }))).toBe(2);
+  });
+
+  it.each(["claimed", "released"] as const)("a %s run that was dispatched counts", (phase) => {
+    expect(previousAttempts(aRunRecord({ phase, attempt: 3, dispatchedAt: RUN_T0 }))).toBe(3);
+  });
+});
+
+describe("dispatchedAt: a run counts from its first claim that may have reached the executor", () => {
+  const NOW = "2026-03-02T10:00:00Z";
+  const runId = runIdFor("acme/api", 42, 2);
+  const lostReply = aRunRecord({ runId, attempt: 2, phase: "claimed", dispatchedAt: null, claimedAt: RUN_T0 });
+
+  it("the same run, claimed and never recorded as dispatched: from that claim", () => {
+    expect(dispatchedAt(lostReply, runId, NOW)).toBe(RUN_T0);
+  });
+
+  it.each([
+    ["no earlier record", null],
+    ["an earlier record of another run", { ...lostReply, runId: runIdFor("acme/api", 42, 1) }],
+    ["an earlier record already dispatched", { ...lostReply, dispatchedAt: RUN_T0 }],
+  ] as const)("%s: from now", (_what, earlier) => {
+    expect(dispatchedAt(earlier, runId, NOW)).toBe(NOW);
+  });
+
+  it("the dispatched record starts its turn at the same instant, keeping the claim", () => {
+    const claimed = claimRecord({
+      repo: "acme/api",
+      issue: 42,
+      attempt: 2,
+      executor: "t3",
+      claimedAt: NOW,
+      leaseMinutes: 15,
+      issueSha256: "0".repeat(64),
+    });
+    expect(dispatchedRecord(claimed, "thread-1", RUN_T0)).toEqual({
+      ...claimed,
+      phase: "dispatched",
+      threadId: "thread-1",
+      dispatchedAt: RUN_T0,
+      turnStartedAt: RUN_T0,
+    });
+    expect(RunRecordSchema.safeParse(dispatchedRecord(claimed, "thread-1", RUN_T0)).success).toBe(true);
   });
 });

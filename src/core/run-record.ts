@@ -179,6 +179,36 @@ export function claimRecord(claim: ClaimInput): RunRecord {
   };
 }
 
+/**
+ * How many runs the issue has had, from its latest record (null: none, or
+ * unreadable). A claim that never reached the executor (released before
+ * dispatch, or claimed and abandoned) does not count: the next claim reuses its
+ * attempt number, and so its ids, which is what makes a repeated dispatch after
+ * a crash recognisable.
+ */
+export function previousAttempts(record: RunRecord | null): number {
+  if (record === null) return 0;
+  const neverDispatched = record.dispatchedAt === null && (record.phase === "claimed" || record.phase === "released");
+  return neverDispatched ? record.attempt - 1 : record.attempt;
+}
+
+/**
+ * When a dispatch that just succeeded counts from. A claim of this same run
+ * (`earlier`, the record on the issue before this tick's claim) that never
+ * recorded its dispatch may have reached the executor anyway (a lost reply):
+ * the agent may have worked, even pushed, since then, so the run counts from
+ * that claim, or the watch tick would ignore a commit it already made.
+ * Otherwise it counts from `now`.
+ */
+export function dispatchedAt(earlier: RunRecord | null, runId: string, now: Instant): Instant {
+  return earlier !== null && earlier.runId === runId && earlier.dispatchedAt === null ? earlier.claimedAt : now;
+}
+
+/** The claimed record once the executor accepted the run: dispatched, its turn counting from `at`. */
+export function dispatchedRecord(claimed: RunRecord, threadId: RunRecord["threadId"], at: Instant): RunRecord {
+  return { ...claimed, phase: "dispatched", threadId, dispatchedAt: at, turnStartedAt: at };
+}
+
 // --- the marker codec ---------------------------------------------------------
 
 export const RECORD_ERROR_CODES = [

@@ -6,6 +6,7 @@
 // token's label is dropped). A dry run reads and renders but never writes.
 // Decides nothing itself: picking, merging and rendering are pure (report/).
 
+import { assertNever } from "../core/assert-never.js";
 import { describeError } from "./context.js";
 import type { TickContext } from "./context.js";
 import type { PollReport } from "./poll.js";
@@ -94,10 +95,6 @@ export function dashboardNote(r: DashboardResult): string {
     case "failed":
       return `Dashboard: ⚠️ could not be updated ${where}: ${r.problem ?? "unknown error"}.`;
     default:
-      return unreachable(r.action);
+      return assertNever(r.action);
   }
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled dashboard action: ${JSON.stringify(value)}`);
 }

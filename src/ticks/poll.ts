@@ -20,7 +20,16 @@ import {
 } from "../core/policy.js";
 import { implementerPrompt, vetIssueText, type TrustedComment } from "../core/prompt.js";
 import { parseBlockedBy, refKey } from "../core/refs.js";
-import { claimRecord, decodeRunRecord, runIdFor, type RunRecord } from "../core/run-record.js";
+import {
+  claimRecord,
+  decodeRunRecord,
+  dispatchedAt,
+  dispatchedRecord,
+  previousAttempts,
+  runIdFor,
+  type DecodeResult,
+  type RunRecord,
+} from "../core/run-record.js";
 import { refusedDispatch } from "../core/state-machine.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
 import { mayHaveStarted } from "../executors/executor.js";
@@ -191,7 +200,7 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
           chosen = {
             ...chosen,
             comments: comments.map((c) => ({ ...c, author: toActor(c.author) })),
-            previousAttempts: previousAttempts(own ? decodeRunRecord(own.body, ctx.recordSeal) : null),
+            previousAttempts: previousAttempts(readable(own ? decodeRunRecord(own.body, ctx.recordSeal) : null)),
           };
         }
         ready = ready.map((r) => (refKey(r) === refKey(issue) ? chosen : r));
@@ -345,15 +354,9 @@ async function startRun(
     throw new DispatchRefused(record.reason ?? describeError(error), { cause: error });
   }
 
-  // 3. Record. A claim of this same attempt that never recorded its dispatch may have reached
-  // the executor anyway (a lost reply): the agent may have worked, even pushed, since then, so
-  // the run counts from that claim, or the watch tick would ignore a commit it already made.
-  const earlier = state.comment ? decodeRunRecord(state.comment.body, ctx.recordSeal) : null;
-  const dispatchedAt =
-    earlier?.ok === true && earlier.record.runId === runId && earlier.record.dispatchedAt === null
-      ? earlier.record.claimedAt
-      : ctx.now().toISOString();
-  record = { ...record, phase: "dispatched", threadId: result.threadId, dispatchedAt, turnStartedAt: dispatchedAt };
+  // 3. Record, counting from an earlier claim of this run that may have reached the executor.
+  const at = dispatchedAt(readable(before), runId, ctx.now().toISOString());
+  record = dispatchedRecord(record, result.threadId, at);
   await writeRecord(ctx, target, record, { ...seen, agentLink: result.link });
   return { ...base, link: result.link };
 }
@@ -403,17 +406,8 @@ function toActor(login: Login | null): Actor | null {
   return login === null ? null : { login: login.login, isBot: login.isBot, role: "unknown" };
 }
 
-/**
- * How many runs the issue has had. A claim that never reached the executor
- * (released before dispatch, or claimed and abandoned) does not count: the
- * next claim reuses its attempt number, and so its ids, which is what makes a
- * repeated dispatch after a crash recognisable.
- */
-function previousAttempts(decoded: ReturnType<typeof decodeRunRecord> | null): number {
-  if (decoded === null || !decoded.ok) return 0;
-  const record = decoded.record;
-  const neverDispatched = record.dispatchedAt === null && (record.phase === "claimed" || record.phase === "released");
-  return neverDispatched ? record.attempt - 1 : record.attempt;
+function readable(decoded: DecodeResult | null): RunRecord | null {
+  return decoded?.ok === true ? decoded.record : null;
 }
 
 function toReadyIssue(facts: ReadyIssueFacts, decoded: ReturnType<typeof decodeRunRecord> | null): ReadyIssue {
@@ -435,7 +429,7 @@ function toReadyIssue(facts: ReadyIssueFacts, decoded: ReturnType<typeof decodeR
     edits: facts.edits.map((edit) => ({ ...edit, by: toActor(edit.by) })),
     editHistoryComplete: facts.editHistoryComplete,
     blockers,
-    previousAttempts: previousAttempts(decoded),
+    previousAttempts: previousAttempts(readable(decoded)),
     comments: facts.comments.map((c) => ({ ...c, author: toActor(c.author) })),
   };
 }
