@@ -3,6 +3,9 @@
 // were served; a tick that stops outright (no issue owns the failure) exits 1
 // with one line saying why.
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { inFlightIssue, readyIssue, startLoop, stopLoopsAfterEach, tickWorld } from "../__fixtures__/ticks.js";
 import { runTick } from "../src/run-tick.js";
@@ -48,5 +51,52 @@ describe("runTick's exit code", () => {
     const loop = await startLoop(tickWorld({ issues: [readyIssue(1)] }), { "github-token": "ghs_revoked" });
     expect(await runTick("poll", loop.config)).toBe(1);
     expect(errors()).toEqual([expect.stringMatching(/^::error::afk-loop: the poll tick stopped: .*\(HTTP 401\)/)]);
+  });
+});
+
+describe("the dashboard, written by the step that writes the summary", () => {
+  it("the watch step hands on and writes nothing; the poll step writes it once; a dry run only says it would", async () => {
+    const temp = mkdtempSync(join(tmpdir(), "afk-run-tick-"));
+    vi.stubEnv("RUNNER_TEMP", temp);
+    vi.stubEnv("GITHUB_RUN_ID", "42");
+    vi.stubEnv("GITHUB_RUN_ATTEMPT", "1");
+    vi.stubEnv("GITHUB_JOB", "tick");
+    try {
+      const loop = await startLoop(tickWorld({ issues: [readyIssue(1)] }), {
+        dashboard: "true",
+        "dashboard-repo": "acme/api",
+      });
+      // Only the dashboard uses these routes (the ticks read issues with GraphQL, and edit them by label routes).
+      const DASHBOARD_ROUTES = [
+        "GET /repos/{owner}/{repo}/issues",
+        "POST /repos/{owner}/{repo}/issues",
+        "PATCH /repos/{owner}/{repo}/issues/{issue_number}",
+      ];
+      const dashboardRoutes = (mark: number) =>
+        loop
+          .githubSince(mark)
+          .map((e) => e.route)
+          .filter((r) => DASHBOARD_ROUTES.includes(r));
+
+      let mark = loop.mark();
+      expect(await runTick("watch", loop.config)).toBe(0);
+      expect(dashboardRoutes(mark)).toEqual([]);
+      expect(await runTick("poll", loop.config)).toBe(0);
+      expect(dashboardRoutes(mark)).toEqual(["GET /repos/{owner}/{repo}/issues", "POST /repos/{owner}/{repo}/issues"]);
+      expect(out.join("")).toContain("Dashboard: created acme/api#");
+
+      const dry = await startLoop(tickWorld({ issues: [readyIssue(1)] }), {
+        dashboard: "true",
+        "dashboard-repo": "acme/api",
+        "dry-run": "true",
+      });
+      mark = dry.mark();
+      expect(await runTick("poll", dry.config)).toBe(0);
+      expect(dry.writesSince(mark)).toEqual([]);
+      expect(out.join("")).toContain("Dashboard: dry run, would create it in acme/api.");
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(temp, { recursive: true, force: true });
+    }
   });
 });

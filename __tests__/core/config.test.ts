@@ -277,6 +277,12 @@ describe("dashboard", () => {
     ]);
   });
 
+  it("is refused with a shard: every shard would overwrite the one dashboard with its own slice", () => {
+    expect(problemsOf({ ...ARMED, dashboard: "true", "dashboard-repo": "acme/control", shard: "1/2" })).toEqual([
+      { input: "dashboard", problem: "must be false with shard: each shard sees only its own slice" },
+    ]);
+  });
+
   it("needs a repository when on and armed (action.yml defaults it to the control repository)", () => {
     expect(problemsOf({ ...ARMED, dashboard: "true" })).toEqual([
       {

@@ -31,7 +31,7 @@ stopLoopsAfterEach();
 const DASHBOARD_INPUTS = { dashboard: "true", "dashboard-repo": REPO };
 
 /** One scheduled run: a world tick passes, then watch, poll and the dashboard step. */
-async function run(loop: Loop): Promise<{ result: DashboardResult; writes: string[] }> {
+async function run(loop: Loop): Promise<{ result: DashboardResult; writes: string[]; requests: string[] }> {
   loop.advance();
   const round = await loop.round();
   const ctx = loop.context();
@@ -54,7 +54,11 @@ async function run(loop: Loop): Promise<{ result: DashboardResult; writes: strin
     poll: round.poll,
     identity: round.poll.identity,
   });
-  return { result, writes: loop.writesSince(mark).map((e) => e.route) };
+  return {
+    result,
+    writes: loop.writesSince(mark).map((e) => e.route),
+    requests: loop.githubSince(mark).map((e) => e.route),
+  };
 }
 
 function dashboards(loop: Loop) {
@@ -90,7 +94,7 @@ describe("the dashboard issue", () => {
     expect(dashboards(loop)).toHaveLength(1);
 
     const results: DashboardResult[] = [first.result];
-    let quiet: { result: DashboardResult; writes: string[] } | null = null;
+    let quiet: Awaited<ReturnType<typeof run>> | null = null;
     for (let i = 0; i < 12 && quiet === null; i++) {
       const next = await run(loop);
       results.push(next.result);
@@ -103,6 +107,8 @@ describe("the dashboard issue", () => {
     expect(loop.issue(1).state).toBe("closed");
     expect(loop.issue(2).state).toBe("closed");
     expect(quiet?.writes).toEqual([]);
+    // What the README says a quiet run costs: one REST read.
+    expect(quiet?.requests).toEqual(["GET /repos/{owner}/{repo}/issues"]);
     expect(results.filter((r) => r.action === "created")).toHaveLength(1);
     expect(dashboards(loop)).toHaveLength(1);
 

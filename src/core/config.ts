@@ -476,6 +476,10 @@ function crossCheck(raw: Record<string, string>, parsed: ParsedInputs | null): {
   }
   if (parsed?.dashboard === true) {
     required("dashboard-repo", "with dashboard true (action.yml defaults it to the control repository)");
+    // Each shard sees only its slice: one dashboard written by every shard would flip between slices each run.
+    if (parsed.shard !== null) {
+      problems.push({ input: "dashboard", problem: "must be false with shard: each shard sees only its own slice" });
+    }
   }
   if (parsed?.delivery === "pull-request") {
     // The deploy stage waits for the pushed commit to be deployed, which a pull request's head never is.
