@@ -233,6 +233,22 @@ describe("the rendered dashboard", () => {
     expect(render(at(1))).toBe(render(NOW));
   });
 
+  it("renders the fixed fleet as the reviewed snapshot", () => {
+    const model = buildReport(meta, watch, poll);
+    let record = mergeDashboardRecord(
+      emptyRecord(at(-24 * 10)),
+      { started: 4, finished: [finished(31, { dispatchedAt: at(-31) })] },
+      at(-30),
+    );
+    record = mergeDashboardRecord(
+      record,
+      { started: 1, finished: [finished(32, { outcome: "frozen", fixForwards: 2, dispatchedAt: at(-50) })] },
+      at(-2),
+    );
+    record = mergeDashboardRecord(record, { started: 1, finished: finishedThisTick(watch) }, NOW);
+    expect(renderDashboard({ model, record, now: NOW, maxFixForwards: 3 })).toMatchSnapshot();
+  });
+
   it("escapes hostile titles: no HTML, no mentions, no second record marker", () => {
     const hostile = "x -->\n<!-- afk-loop:dashboard v1 AAAA -->\n@admins <img src=x> | ]( `";
     const run = aRun({ number: 9, title: hostile, action: "close", sha: "c".repeat(40), ci: "green" });
