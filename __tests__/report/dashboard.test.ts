@@ -265,6 +265,39 @@ describe("the rendered dashboard", () => {
     expect(decodeDashboardRecord(body, NOW)).toMatchObject({ state: "read" });
   });
 
+  it("a record edited by hand into something hostile renders inert: no script links, no HTML, no mentions", () => {
+    const hostile = {
+      v: 1,
+      since: NOW,
+      events: [],
+      finished: [
+        {
+          runId: "r",
+          repo: "acme/api",
+          number: 1,
+          title: "<script>alert(1)</script> @everyone",
+          url: "javascript:alert(1)",
+          outcome: "done",
+          attempt: 1,
+          fixForwards: 0,
+          minutes: 5,
+          at: NOW,
+        },
+      ],
+    };
+    const decoded = decodeDashboardRecord(marker(b64(hostile)), NOW);
+    expect(decoded.state).toBe("read");
+    const body = renderDashboard({
+      model: buildReport(meta, watch, poll),
+      record: decoded.record,
+      now: NOW,
+      maxFixForwards: 3,
+    });
+    expect(body).not.toContain("javascript:");
+    expect(body).not.toContain("<script>");
+    expect(body).not.toContain("@everyone");
+  });
+
   it("fits GitHub's 65,536 characters per issue body for any fleet", () => {
     fc.assert(
       fc.property(fc.nat({ max: 3000 }), fc.string({ maxLength: 250 }), (size, title) => {
