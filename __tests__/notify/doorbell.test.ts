@@ -283,3 +283,13 @@ describe("a failing sink", () => {
     }
   });
 });
+
+describe("the headline", () => {
+  it("a cut never leaves half a surrogate pair (an emoji title straddling the limit)", () => {
+    for (let pad = 0; pad < 4; pad++) {
+      const text = headline({ ...doorbell, title: `${"x".repeat(pad)}${"😀".repeat(200)}` });
+      expect(text.length).toBeLessThanOrEqual(250);
+      expect(text).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+    }
+  });
+});

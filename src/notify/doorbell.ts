@@ -7,6 +7,7 @@
 import { createHmac } from "node:crypto";
 import { request } from "undici";
 import type { Config } from "../core/config.js";
+import { cutAt } from "../core/markdown.js";
 import type { DoorbellKind, RepoSlug } from "../core/types.js";
 
 /** How long one sink may take before its ring counts as failed. */
@@ -63,7 +64,7 @@ const HEADLINES: Record<DoorbellKind, string> = {
 };
 
 export function headline(d: Doorbell): string {
-  return `afk-loop ${HEADLINES[d.kind]}: ${d.repo}#${d.issue} ${d.title}`.slice(0, 250);
+  return cutAt(`afk-loop ${HEADLINES[d.kind]}: ${d.repo}#${d.issue} ${d.title}`, 250);
 }
 
 export function sinksFrom(settings: Config["doorbell"], options: SinkOptions = {}): DoorbellSink[] {
