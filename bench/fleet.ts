@@ -27,7 +27,7 @@ export interface FleetSpec {
   readyPerRepo: number;
 }
 
-export interface TickMeasure {
+interface TickMeasure {
   /** HTTP requests GitHub received (REST + GraphQL). */
   requests: number;
   rest: number;

@@ -131,7 +131,7 @@ export function bundleSizes(root: string, bundle: string): BundleSizes | null {
   return { files, entryBytes: files[join(bundle, "index.js")] ?? 0, actionBytes, cliBytes };
 }
 
-export function median(values: readonly number[]): number {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;

@@ -6,7 +6,7 @@
 import type { FleetResult } from "./fleet.js";
 import type { BundleSizes, ColdStart } from "./measure.js";
 
-export const TARGETS = {
+const TARGETS = {
   /** At 50x20, a quiet tick reads in at most this many requests. */
   quietRequests: 8,
   /** afk-loop's requests and wall time at least this many times lower than the baseline's, at 50x20. */
@@ -38,7 +38,7 @@ export interface BenchResults {
   durationSeconds: number;
 }
 
-export function ratio(baseline: number, afk: number): number {
+function ratio(baseline: number, afk: number): number {
   return afk === 0 ? Infinity : baseline / afk;
 }
 

@@ -19,7 +19,7 @@ export interface T3ReadsSpec {
   latencyMs: number;
 }
 
-export interface T3ReadsMode {
+interface T3ReadsMode {
   requests: number;
   bytes: number;
   wallSeconds: number;

@@ -45,7 +45,7 @@ export interface CheckRun {
 }
 
 export const COMMIT_STATUS_STATES = ["error", "failure", "pending", "success"] as const;
-export type CommitStatusState = (typeof COMMIT_STATUS_STATES)[number];
+type CommitStatusState = (typeof COMMIT_STATUS_STATES)[number];
 
 export interface CommitStatus {
   context: string;
@@ -94,15 +94,15 @@ export interface CiInputs {
   excludeCheckNames?: readonly string[];
 }
 
-export interface StageVerdict {
+interface StageVerdict {
   state: CiState;
   failing: FailingCheck[];
 }
 
 /** The rollout probe's name in failing lists and signatures. */
-export const ROLLOUT_CHECK_NAME = "rollout";
+const ROLLOUT_CHECK_NAME = "rollout";
 /** A failed deployment's name in failing lists and signatures. */
-export const DEPLOY_CHECK_NAME = "deploy";
+const DEPLOY_CHECK_NAME = "deploy";
 
 type Outcome = "success" | "failure" | "pending";
 
@@ -129,7 +129,7 @@ export function foldCi(inputs: CiInputs): CiVerdict {
 }
 
 /** Check runs and legacy statuses on the commit, after exclusions and re-runs. */
-export function foldBuildStage(
+function foldBuildStage(
   inputs: Pick<CiInputs, "checkRuns" | "statuses" | "excludeWorkflowRunId" | "excludeCheckNames">,
 ): StageVerdict {
   const excluded = new Set(inputs.excludeCheckNames ?? []);
@@ -162,7 +162,7 @@ export function foldBuildStage(
 }
 
 /** The newest deployment of the commit decides: a redeploy supersedes a failed one. */
-export function foldDeployStage(deployments: readonly DeploymentStatus[]): StageVerdict {
+function foldDeployStage(deployments: readonly DeploymentStatus[]): StageVerdict {
   const latest = deployments.reduce<DeploymentStatus | null>(
     (best, d) => (best === null || d.deploymentId > best.deploymentId ? d : best),
     null,
@@ -171,7 +171,7 @@ export function foldDeployStage(deployments: readonly DeploymentStatus[]): Stage
   return foldSignals([{ name: DEPLOY_CHECK_NAME, url: latest.url, outcome: deploymentOutcome(latest.state) }]);
 }
 
-export function foldRolloutStage(probe: RolloutProbe): StageVerdict {
+function foldRolloutStage(probe: RolloutProbe): StageVerdict {
   const outcome: Outcome = probe.ok === null ? "pending" : probe.ok ? "success" : "failure";
   return foldSignals([{ name: ROLLOUT_CHECK_NAME, url: probe.url, outcome }]);
 }

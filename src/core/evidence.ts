@@ -59,7 +59,7 @@ export function isOwnParent(
 }
 
 /** The trailer key the prompt asks the agent to end every commit message with. */
-export const RUN_TRAILER = "AFK-Run";
+const RUN_TRAILER = "AFK-Run";
 
 /**
  * Whether a commit message carries `AFK-Run: <runId>` on a line of its own

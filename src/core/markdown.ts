@@ -7,7 +7,7 @@
 /** URLs longer than this are shown as text, never linked. */
 export const MAX_LINK_URL = 500;
 /** Escaped prose is cut to this many characters unless the caller says otherwise. */
-export const MAX_PROSE = 600;
+const MAX_PROSE = 600;
 const MAX_CODE = 120;
 
 /** The first `room` UTF-16 units of `text` (fewer when the cut would split a surrogate pair). */

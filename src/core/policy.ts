@@ -29,7 +29,7 @@ import {
  */
 export const ROLE_LOOKUPS_PER_ISSUE = 10;
 
-export type PolicyConfig = Pick<Config, "killSwitch" | "allowlist" | "labels" | "trust" | "limits">;
+type PolicyConfig = Pick<Config, "killSwitch" | "allowlist" | "labels" | "trust" | "limits">;
 
 export interface PolicyInput {
   /** Open issues carrying the ready label, with their facts. */
@@ -45,7 +45,7 @@ export interface Dispatch {
   attempt: number;
 }
 
-export interface Skip {
+interface Skip {
   issue: ReadyIssue;
   reason: SkipReason;
 }

@@ -10,7 +10,7 @@ import { codeSpan, cutAt, truncate } from "./markdown.js";
 import type { FailingCheck, IssueRef, RepoSlug } from "./types.js";
 import { visiblePlainText, visibleText } from "./visible-text.js";
 
-export interface PromptIssue {
+interface PromptIssue {
   repo: RepoSlug;
   number: number;
   title: string;
@@ -53,7 +53,7 @@ export const PROMPT_MAX_FAILING = 50;
 export const PROMPT_MAX_CHARS = 60_000;
 
 /** Refused as `mostly-hidden` when the hidden part is larger than the visible one and at least this long. */
-export const MOSTLY_HIDDEN_MIN_CHARS = 100;
+const MOSTLY_HIDDEN_MIN_CHARS = 100;
 
 /** The issue text as vetted for the agent, and how much of the original was hidden. */
 export interface VettedIssueText {

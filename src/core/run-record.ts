@@ -33,11 +33,10 @@ export type ActionKind = (typeof ACTION_KINDS)[number];
  * so a valid record always encodes and a decoded marker is cheap to parse.
  */
 /** Why the loop stopped (or would stop) an agent it let go of. */
-export const STOP_REASONS = ["escalated", "frozen", "closed", "released", "taken-over", "kill-switch"] as const;
+const STOP_REASONS = ["escalated", "frozen", "closed", "released", "taken-over", "kill-switch"] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 /** owed: not yet asked; requested: asked, not yet confirmed; stopped: confirmed; left-open: deliberately not stopped. */
-export const STOP_STATES = ["owed", "requested", "stopped", "left-open"] as const;
-export type StopState = (typeof STOP_STATES)[number];
+const STOP_STATES = ["owed", "requested", "stopped", "left-open"] as const;
 
 export const RECORD_LIMITS = {
   runId: 100,
@@ -225,7 +224,7 @@ export const RECORD_ERROR_CODES = [
 ] as const;
 export type RecordErrorCode = (typeof RECORD_ERROR_CODES)[number];
 
-export interface RecordError {
+interface RecordError {
   code: RecordErrorCode;
   message: string;
 }
@@ -242,7 +241,7 @@ const MARKER_CLOSE = " -->";
 export type RecordSeal = (message: string) => string;
 
 /** What a record's MAC covers: the whole base64 payload, under a domain tag so the MAC means nothing elsewhere. */
-export function sealedMessage(payload: string): string {
+function sealedMessage(payload: string): string {
   return `afk-loop:run v1 ${payload}`;
 }
 

@@ -50,9 +50,9 @@ export interface RunState {
   now: Instant;
 }
 
-export type FreezeCause = "parent-red" | "same-failure" | "attempts-spent" | "time-spent";
-export type PrepushCause = "needs-input" | "stopped" | "stalled" | "refused";
-export type NoCiCause = "no-ci" | "ci-stuck";
+type FreezeCause = "parent-red" | "same-failure" | "attempts-spent" | "time-spent";
+type PrepushCause = "needs-input" | "stopped" | "stalled" | "refused";
+type NoCiCause = "no-ci" | "ci-stuck";
 
 export type Action =
   | { kind: "close"; sha: string; reason: string }

@@ -8,7 +8,7 @@
 import { RECORD_LIMITS, type RunRecord, type StopReason } from "./run-record.js";
 import type { AgentState, Instant, KillSwitch } from "./types.js";
 
-export type Stop = NonNullable<RunRecord["stop"]>;
+type Stop = NonNullable<RunRecord["stop"]>;
 
 /** States in which the agent may still be working (and spending): only these are stopped. */
 export function mayBeWorking(state: AgentState): boolean {

@@ -119,8 +119,7 @@ export interface AgentStatus {
 export const CI_STATES = ["none", "pending", "red", "green"] as const;
 export type CiState = (typeof CI_STATES)[number];
 
-export const CI_STAGES = ["build", "deploy", "rollout"] as const;
-export type CiStage = (typeof CI_STAGES)[number];
+export type CiStage = "build" | "deploy" | "rollout";
 
 export interface FailingCheck {
   name: string;

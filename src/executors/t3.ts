@@ -394,7 +394,7 @@ const TURN_STATES: Record<string, AgentState> = {
 };
 
 /** The normalised status of one live thread. Pending approvals or questions win: nobody is at the keyboard. */
-export function threadStatus(thread: Thread): AgentStatus {
+function threadStatus(thread: Thread): AgentStatus {
   const pending = pendingRequests(thread);
   if (pending.length > 0) return { state: "needs-input", detail: pending.join("; "), link: null };
   const turn = thread.latestTurn;

@@ -191,7 +191,7 @@ const CONCLUSIONS: Record<string, AgentState> = {
   action_required: "needs-input",
 };
 
-export function runStatus(run: Pick<WorkflowRunJson, "status" | "conclusion">): AgentStatus {
+function runStatus(run: Pick<WorkflowRunJson, "status" | "conclusion">): AgentStatus {
   if (run.status !== null && RUNNING.has(run.status)) return { state: "running", detail: null, link: null };
   if (run.status === "completed") {
     const state = (run.conclusion !== null ? CONCLUSIONS[run.conclusion] : undefined) ?? "unknown";

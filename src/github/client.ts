@@ -16,7 +16,7 @@ import { RequestError } from "./errors.js";
 
 // What @actions/github's getOctokit built, minus its proxy-aware HTTP client: Octokit's own fetch.
 const LoopOctokit = OctokitCore.plugin(restEndpointMethods, paginateRest, throttling, retry);
-export type Octokit = InstanceType<typeof LoopOctokit>;
+type Octokit = InstanceType<typeof LoopOctokit>;
 
 export interface RequestCounts {
   /** HTTP attempts to REST routes, retries included. */

@@ -52,7 +52,7 @@ export interface CommitAnswer {
   parent: { sha: string; message: string | null; checks: CommitChecks | null } | null;
 }
 
-export interface PullRequestFacts {
+interface PullRequestFacts {
   number: number;
   url: string;
   /** The head branch lives in a fork: anyone could have pushed it. */

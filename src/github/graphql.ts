@@ -8,7 +8,7 @@ import type { RepoSlug } from "../core/types.js";
 import type { GitHubClient } from "./client.js";
 
 /** One aliased root field: `alias: repository(owner: $oN, name: $nN) { ...selection }`. */
-export interface RepoSelection {
+interface RepoSelection {
   alias: string;
   owner: string;
   name: string;
@@ -42,7 +42,7 @@ export interface BatchResult<T> {
   viewer: string | null;
 }
 
-export function renderBatchQuery(query: BatchQuery): { text: string; variables: Record<string, unknown> } {
+function renderBatchQuery(query: BatchQuery): { text: string; variables: Record<string, unknown> } {
   const declarations = [...query.declare];
   const variables: Record<string, unknown> = { ...query.shared };
   const fields: string[] = [];

@@ -55,7 +55,7 @@ export interface ReadyIssueFacts {
   commentsTruncated: boolean;
 }
 
-export interface PollRepoFacts {
+interface PollRepoFacts {
   repo: RepoSlug;
   /** Why the repository could not be read; its issues are then absent. */
   error: string | null;
@@ -202,7 +202,7 @@ function toLogin(actor: ActorJson | null | undefined): Login | null {
   return { login: isBot && !actor.login.endsWith("[bot]") ? `${actor.login}[bot]` : actor.login, isBot };
 }
 
-export function toReadyIssueFacts(repo: RepoSlug, json: ReadyIssueJson, readyLabel: string): ReadyIssueFacts {
+function toReadyIssueFacts(repo: RepoSlug, json: ReadyIssueJson, readyLabel: string): ReadyIssueFacts {
   let readyLabeled: ReadyIssueFacts["readyLabeled"] = null;
   const bodyEdits = json.userContentEdits?.nodes ?? [];
   const edits: ReadyIssueFacts["edits"] = bodyEdits.map((e) => ({
@@ -275,7 +275,7 @@ export interface HandedIssueFacts {
   markerComments: (MarkerComment & { updatedAt: Instant })[];
 }
 
-export interface WatchRepoFacts {
+interface WatchRepoFacts {
   repo: RepoSlug;
   error: string | null;
   defaultBranch: string | null;

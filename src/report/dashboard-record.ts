@@ -25,7 +25,7 @@ export const DASHBOARD_LIMITS = {
   window: 7 * 24 * 60,
 } as const;
 
-export const OUTCOMES = ["done", "escalated", "frozen", "released"] as const;
+const OUTCOMES = ["done", "escalated", "frozen", "released"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 const FinishedRunSchema = z.strictObject({
@@ -41,7 +41,7 @@ const FinishedRunSchema = z.strictObject({
   minutes: z.number().int().min(0).max(10_000_000).nullable(),
   at: z.iso.datetime(),
 });
-export type FinishedRun = z.infer<typeof FinishedRunSchema>;
+type FinishedRun = z.infer<typeof FinishedRunSchema>;
 
 /** `[kind, epoch minute, minutes to verdict]`: s started, d done, e escalated, f frozen. Compact on purpose. */
 const EventSchema = z.tuple([
@@ -49,7 +49,7 @@ const EventSchema = z.tuple([
   z.number().int().min(0).max(1e9),
   z.number().int().min(0).max(10_000_000).nullable(),
 ]);
-export type DashboardEvent = z.infer<typeof EventSchema>;
+type DashboardEvent = z.infer<typeof EventSchema>;
 
 const RecordSchema = z.strictObject({
   v: z.literal(1),

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { RequestCounts } from "../github/client.js";
 import type { WatchReport } from "../ticks/watch.js";
 
-export const FINDINGS_FILE = "afk-loop-watch-findings.json";
+const FINDINGS_FILE = "afk-loop-watch-findings.json";
 
 export interface WatchFindings {
   /** GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT and GITHUB_JOB: a file from another run is not this run's. */

@@ -42,7 +42,7 @@ export interface IssueLink {
   url: string | null;
 }
 
-export interface NeedsYouRow extends IssueLink {
+interface NeedsYouRow extends IssueLink {
   reason: string;
   /** When the loop handed it over, when known. */
   since: Instant | null;
@@ -52,7 +52,7 @@ export interface NeedsYouRow extends IssueLink {
 }
 
 /** What a person would call the run's state; `fixing-forward` carries n of m. */
-export type InFlightPhase = "claimed" | "working" | "pushed" | "ci-pending" | "fixing-forward" | "deploying";
+type InFlightPhase = "claimed" | "working" | "pushed" | "ci-pending" | "fixing-forward" | "deploying";
 
 export interface InFlightRow extends IssueLink {
   phase: InFlightPhase;
@@ -65,21 +65,21 @@ export interface InFlightRow extends IssueLink {
   failing: string | null;
 }
 
-export type ThisRunWhat =
+type ThisRunWhat =
   "started" | "closed" | "fixed forward" | "escalated" | "frozen" | "released" | "adopted" | "rang" | "deferred";
 
-export interface ThisRunRow extends IssueLink {
+interface ThisRunRow extends IssueLink {
   what: ThisRunWhat;
   reason: string;
   link: string | null;
 }
 
-export interface SkippedGroup {
+interface SkippedGroup {
   code: SkipCode;
   issues: (IssueLink & { reason: string })[];
 }
 
-export interface DoorbellRow extends IssueLink {
+interface DoorbellRow extends IssueLink {
   kind: string;
   sent: string[];
   failed: string[];
@@ -102,7 +102,7 @@ export interface ReportModel {
   errors: IssueFailure[];
 }
 
-export function loopState(mode: ReportMeta["mode"]): LoopState {
+function loopState(mode: ReportMeta["mode"]): LoopState {
   return mode === "drain" ? "draining" : mode;
 }
 
@@ -244,7 +244,7 @@ function inFlightRow(r: WatchedRun): InFlightRow {
 }
 
 /** The phase a person would name: from the record's phase, what was pushed, and CI's stage. */
-export function phaseOf(r: Pick<WatchedRun, "phase" | "sha" | "ci" | "ciStage" | "fixForwards">): InFlightPhase {
+function phaseOf(r: Pick<WatchedRun, "phase" | "sha" | "ci" | "ciStage" | "fixForwards">): InFlightPhase {
   if (r.phase === "claimed") return "claimed";
   if (r.sha === null) return "working";
   if ((r.fixForwards ?? 0) > 0 && r.ci !== "green") return "fixing-forward";

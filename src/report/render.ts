@@ -17,7 +17,7 @@ import { buildReport, type InFlightRow, type IssueLink, type ReportMeta, type Re
 export type { ReportMeta } from "./model.js";
 
 /** Rows per table before the rest become a count. */
-export const MAX_ROWS = 150;
+const MAX_ROWS = 150;
 /** GitHub refuses a step summary over 1 MiB; stay well below it. */
 export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 const SUMMARY_BUDGET_BYTES = 900 * 1024;
@@ -64,7 +64,7 @@ export const issueCell = (i: IssueLink) => link(cell(ref(i), 160), i.url);
 export const shortSha = (sha: string | null, url: string | null) => (sha ? link(`\`${sha.slice(0, 7)}\``, url) : "—");
 
 /** `12 min`, `3 h`, `2 d`: how long ago, coarse on purpose. */
-export function age(since: string | null, now: string | null): string {
+function age(since: string | null, now: string | null): string {
   if (since === null || now === null) return "—";
   const minutes = Math.floor((Date.parse(now) - Date.parse(since)) / 60_000);
   if (!Number.isFinite(minutes)) return "—";

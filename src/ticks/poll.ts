@@ -45,7 +45,7 @@ import {
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { writeRecord } from "./progress-writer.js";
 
-export interface DispatchedRun {
+interface DispatchedRun {
   repo: string;
   number: number;
   title: string;

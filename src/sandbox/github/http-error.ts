@@ -3,7 +3,7 @@
 // including the rate-limit wording plugin-throttling matches on. Owns the
 // wording; never decides when an error applies.
 
-export const DOCS = "https://docs.github.com/rest";
+const DOCS = "https://docs.github.com/rest";
 
 export interface ValidationDetail {
   resource: string;

@@ -67,7 +67,7 @@ export type IssueEvent =
   | (EventBase & { event: "reopened" })
   | (EventBase & { event: "renamed"; from: string; to: string });
 
-export type StateReason = "completed" | "not_planned" | "reopened" | "duplicate";
+type StateReason = "completed" | "not_planned" | "reopened" | "duplicate";
 
 export interface Issue {
   id: number;
@@ -117,7 +117,7 @@ export interface PullRequest {
 }
 
 /** An issue number that no longer answers: deleted (410) or transferred (301 to its new home). */
-export type GoneIssue = { gone: "deleted" } | { gone: "transferred"; to: IssueRef };
+type GoneIssue = { gone: "deleted" } | { gone: "transferred"; to: IssueRef };
 
 export interface App {
   id: number;

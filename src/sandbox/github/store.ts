@@ -55,7 +55,7 @@ export interface StoreOptions {
 }
 
 /** GitHub Actions' own identity (the built-in token), with its real account id. */
-export const ACTIONS_BOT = "github-actions[bot]";
+const ACTIONS_BOT = "github-actions[bot]";
 const ACTIONS_APP: App = { id: 15368, slug: "github-actions", name: "GitHub Actions" };
 
 export function iso(at: Date): Instant {

@@ -32,7 +32,7 @@ const optionSelections = z.union([
   z.record(z.string(), z.union([z.string(), z.boolean()])),
 ]);
 
-export const ModelSelectionSchema = z.strictObject({
+const ModelSelectionSchema = z.strictObject({
   instanceId,
   model: text,
   options: optionSelections.optional(),
@@ -41,7 +41,7 @@ export type ModelSelection = z.infer<typeof ModelSelectionSchema>;
 
 export const RUNTIME_MODES = ["approval-required", "auto-accept-edits", "full-access"] as const;
 export type RuntimeMode = (typeof RUNTIME_MODES)[number];
-export const INTERACTION_MODES = ["default", "plan"] as const;
+const INTERACTION_MODES = ["default", "plan"] as const;
 export type InteractionMode = (typeof INTERACTION_MODES)[number];
 
 const uploadAttachment = z.strictObject({
@@ -55,7 +55,7 @@ const uploadAttachment = z.strictObject({
   dataUrl: text,
 });
 
-export const ProjectCreateSchema = z.strictObject({
+const ProjectCreateSchema = z.strictObject({
   type: z.literal("project.create"),
   commandId: id,
   projectId: id,
@@ -66,7 +66,7 @@ export const ProjectCreateSchema = z.strictObject({
   createdAt: instant,
 });
 
-export const ThreadCreateSchema = z.strictObject({
+const ThreadCreateSchema = z.strictObject({
   type: z.literal("thread.create"),
   commandId: id,
   threadId: id,
@@ -81,7 +81,7 @@ export const ThreadCreateSchema = z.strictObject({
   createdAt: instant,
 });
 
-export const TurnStartSchema = z.strictObject({
+const TurnStartSchema = z.strictObject({
   type: z.literal("thread.turn.start"),
   commandId: id,
   threadId: id,
@@ -97,7 +97,7 @@ export const TurnStartSchema = z.strictObject({
 });
 
 /** T3's ThreadTurnInterruptCommand: the turn id is optional (the running turn, when left out). */
-export const TurnInterruptSchema = z.strictObject({
+const TurnInterruptSchema = z.strictObject({
   type: z.literal("thread.turn.interrupt"),
   commandId: id,
   threadId: id,
@@ -105,7 +105,7 @@ export const TurnInterruptSchema = z.strictObject({
   createdAt: instant,
 });
 
-export const SessionStopSchema = z.strictObject({
+const SessionStopSchema = z.strictObject({
   type: z.literal("thread.session.stop"),
   commandId: id,
   threadId: id,
@@ -120,6 +120,3 @@ export const CommandSchema = z.discriminatedUnion("type", [
   SessionStopSchema,
 ]);
 export type Command = z.infer<typeof CommandSchema>;
-export type ProjectCreate = z.infer<typeof ProjectCreateSchema>;
-export type ThreadCreate = z.infer<typeof ThreadCreateSchema>;
-export type TurnStart = z.infer<typeof TurnStartSchema>;

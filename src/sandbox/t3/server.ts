@@ -17,7 +17,7 @@ import { takeFault, type T3Fault, type T3FaultRule, type T3RequestRecord, type T
 import { T3State, type TurnListener } from "./state.js";
 
 export const T3_SCOPES = ["orchestration:read", "orchestration:operate"] as const;
-export type T3Scope = (typeof T3_SCOPES)[number];
+type T3Scope = (typeof T3_SCOPES)[number];
 
 const DISPATCH_PATH = "/api/orchestration/dispatch";
 const SNAPSHOT_PATH = "/api/orchestration/snapshot";

@@ -9,10 +9,8 @@
 import type { Clock } from "../clock.js";
 import type { Command, InteractionMode, ModelSelection, RuntimeMode } from "./commands.js";
 
-export const TURN_STATES = ["running", "interrupted", "completed", "error"] as const;
-export type TurnState = (typeof TURN_STATES)[number];
-export const SESSION_STATUSES = ["idle", "starting", "running", "ready", "interrupted", "stopped", "error"] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
+export type TurnState = "running" | "interrupted" | "completed" | "error";
+type SessionStatus = "idle" | "starting" | "running" | "ready" | "interrupted" | "stopped" | "error";
 
 export interface T3Project {
   id: string;
@@ -25,7 +23,7 @@ export interface T3Project {
   deletedAt: string | null;
 }
 
-export interface T3Turn {
+interface T3Turn {
   turnId: string;
   state: TurnState;
   requestedAt: string;
@@ -34,7 +32,7 @@ export interface T3Turn {
   assistantMessageId: string | null;
 }
 
-export interface T3Session {
+interface T3Session {
   threadId: string;
   status: SessionStatus;
   providerName: string | null;
@@ -54,7 +52,7 @@ export interface T3Activity {
   createdAt: string;
 }
 
-export interface T3Message {
+interface T3Message {
   id: string;
   role: "user" | "assistant" | "system";
   text: string;

@@ -14,7 +14,7 @@ import type { Clock } from "../clock.js";
 import type { GitHubStore, Repo, RunConclusion, WorkflowRun } from "../github/store.js";
 import type { T3State, TurnStarted } from "../t3/state.js";
 
-export const AGENT_ACTS = [
+const AGENT_ACTS = [
   "push", // commit to the default branch, `Refs #N` + `AFK-Run: <id>`, then finish the turn
   "pull-request", // the same commit on the branch named after the run, with a pull request open from it
   "idle", // finish the turn without pushing
@@ -24,7 +24,7 @@ export const AGENT_ACTS = [
   "needs-approval", // ask for a permission and wait (workflow: `action_required`)
   "run-forever", // never finish
 ] as const;
-export type AgentAct = (typeof AGENT_ACTS)[number];
+type AgentAct = (typeof AGENT_ACTS)[number];
 
 const DEFAULT_COMMIT = "Scripted change, turn {turn}\n\nRefs #{number}\nAFK-Run: {runId}";
 
@@ -42,7 +42,7 @@ const TurnScriptSchema = z
     message: "commitMessage only goes with act: push or pull-request",
     path: ["commitMessage"],
   });
-export type TurnScript = z.output<typeof TurnScriptSchema>;
+type TurnScript = z.output<typeof TurnScriptSchema>;
 
 /** One entry per turn the issue's agent gets (dispatch, then each follow-up); the last repeats. A bare act is `{act}`. */
 export const AgentScriptSchema = z.preprocess(

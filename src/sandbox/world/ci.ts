@@ -10,9 +10,8 @@ import type { IssueRef } from "../../core/types.js";
 import type { Clock } from "../clock.js";
 import type { GitHubStore } from "../github/store.js";
 
-export const CI_RESULTS = ["green", "red", "pending", "none"] as const;
-export type CiResult = (typeof CI_RESULTS)[number];
-export const DEFAULT_CHECKS = ["build", "test"];
+const CI_RESULTS = ["green", "red", "pending", "none"] as const;
+const DEFAULT_CHECKS = ["build", "test"];
 
 const DeploySchema = z.strictObject({
   environment: z.string().min(1),
@@ -48,7 +47,7 @@ const CiRunSchema = z
       }
     }
   });
-export type CiRun = z.output<typeof CiRunSchema>;
+type CiRun = z.output<typeof CiRunSchema>;
 
 /** One entry per push the agent makes for the issue; the last repeats. A bare result is `{result}`. */
 export const CiScriptSchema = z.preprocess(

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { SIGNATURE_HEADER } from "../../notify/doorbell.js";
 import type { Clock } from "../clock.js";
 
-export interface DoorbellDelivery {
+interface DoorbellDelivery {
   at: string;
   path: string;
   contentType: string | null;

@@ -20,7 +20,7 @@ export const ACTIONS_LOGIN = "github-actions[bot]";
  * Inputs the sandbox fills with its own servers. A world never names an
  * endpoint: nothing a world does may reach past the sandbox.
  */
-export const SANDBOX_INPUTS = [
+const SANDBOX_INPUTS = [
   "github-api-url",
   "t3-url",
   "webhook-url",
@@ -88,7 +88,7 @@ const EditSchema = z
 
 const CommentSchema = z.strictObject({ by: login, at: MomentSchema.optional(), body: z.string().min(1).max(65_536) });
 
-export const RUN_SEED_PHASES = ["dispatched", "escalated", "frozen", "closed", "released"] as const;
+const RUN_SEED_PHASES = ["dispatched", "escalated", "frozen", "closed", "released"] as const;
 
 /** A run the loop started before the story begins: its progress comment, lock and agent thread. */
 const RunSeedSchema = z.strictObject({
@@ -183,7 +183,7 @@ const WorldShape = z.strictObject({
   repos: z.array(RepoSchema).min(1),
 });
 
-export const WorldSchema = WorldShape.superRefine(checkReferences);
+const WorldSchema = WorldShape.superRefine(checkReferences);
 export type WorldInput = z.input<typeof WorldSchema>;
 export type WorldDefinition = z.output<typeof WorldShape>;
 export type RepoDefinition = WorldDefinition["repos"][number];

@@ -15,8 +15,8 @@ export interface FleetOptions {
   start?: string;
 }
 
-export const FLEET_OWNER = "fleet";
-export const FLEET_MAINTAINER = "maintainer";
+const FLEET_OWNER = "fleet";
+const FLEET_MAINTAINER = "maintainer";
 const LOOP_TOKEN = "ghs_fleet_app";
 
 export function fleetWorld(options: FleetOptions): WorldInput {

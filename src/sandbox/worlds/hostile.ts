@@ -12,9 +12,9 @@ import type { WorldInput } from "../world/schema.js";
 
 /** GitHub's maximum issue body length, in characters. */
 export const MAX_BODY = 65_536;
-export const HOSTILE_REPO = "acme/api";
+const HOSTILE_REPO = "acme/api";
 /** Private, and outside the loop token's reach. */
-export const SECRET_REPO = "secret/vault";
+const SECRET_REPO = "secret/vault";
 
 const LOOP = "afk-loop[bot]";
 const RLO = "\u202E";

@@ -38,7 +38,7 @@ interface GitHubGraphQLError {
 }
 
 /** GitHub's error entries carry `type` at the top level (NOT_FOUND, RATE_LIMITED, ...). */
-export function formatError(error: GraphQLError): GitHubGraphQLError {
+function formatError(error: GraphQLError): GitHubGraphQLError {
   const type = error.extensions["type"];
   return {
     ...(typeof type === "string" ? { type } : {}),

@@ -11,7 +11,7 @@ import type { GitHubStore, Issue, IssueComment, IssueEvent, PullRequest, Repo, T
 import { commitNode, deployments } from "./commit-nodes.js";
 import { connection, type PageArgs } from "./connection.js";
 
-export interface RateLimitInfo {
+interface RateLimitInfo {
   cost: number;
   limit: number;
   remaining: number;
@@ -61,7 +61,7 @@ function viewer(ctx: GraphQLContext): Node {
   };
 }
 
-export function actor(ctx: GraphQLContext, login: string | null): Node | null {
+function actor(ctx: GraphQLContext, login: string | null): Node | null {
   if (login === null) return null;
   const user = ctx.store.ensureUser(login);
   const bot = user.type === "Bot";

@@ -79,9 +79,3 @@ export function matchRoute(
   }
   return undefined;
 }
-
-/** The templated name of a request, for the log: "GET /repos/{owner}/{repo}/issues". */
-export function routeName(routes: readonly Route[], method: string, pathname: string): string {
-  const found = matchRoute(routes, method, pathname);
-  return `${method} ${found ? found.route.template : pathname}`;
-}
