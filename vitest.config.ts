@@ -12,7 +12,7 @@ export default defineConfig({
       exclude: ["__tests__/**", "__fixtures__/**", "bench/**", "scripts/**", "dist/**", "src/types/**"],
       reporter: ["text-summary", "json-summary"],
       // The floor only rises: set it just under the last full run's figures, never lower it.
-      thresholds: { statements: 90.8, branches: 81.7 },
+      thresholds: { statements: 94.5, branches: 85.5, functions: 96, lines: 96 },
     },
     // GitHub's workflow parser imports its schema JSON without an import attribute, which Node refuses;
     // inlined, vite loads it (__tests__/workflows.test.ts).
