@@ -27,17 +27,17 @@ export const ACTION_KINDS = [
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
-/**
- * Bounds on everything variable in the record. They keep the worst-case marker
- * (every string at its limit, every character escaped by JSON) under `marker`,
- * so a valid record always encodes and a decoded marker is cheap to parse.
- */
 /** Why the loop stopped (or would stop) an agent it let go of. */
 const STOP_REASONS = ["escalated", "frozen", "closed", "released", "taken-over", "kill-switch"] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 /** owed: not yet asked; requested: asked, not yet confirmed; stopped: confirmed; left-open: deliberately not stopped. */
 const STOP_STATES = ["owed", "requested", "stopped", "left-open"] as const;
 
+/**
+ * Bounds on everything variable in the record. They keep the worst-case marker
+ * (every string at its limit, every character escaped by JSON) under `marker`,
+ * so a valid record always encodes and a decoded marker is cheap to parse.
+ */
 export const RECORD_LIMITS = {
   runId: 100,
   threadId: 200,

@@ -21,6 +21,7 @@ import {
   type FollowUpRequest,
   type StopRequest,
 } from "./executor.js";
+import { cutAt } from "../core/markdown.js";
 
 const TIMEOUT_MS = 30_000;
 /** A snapshot larger than this is refused rather than parsed: a safety bound, far above a real one. */
@@ -107,7 +108,7 @@ export class T3Executor implements Executor {
         commandId: deterministicId(`thread.create:${req.runId}`),
         threadId,
         projectId,
-        title: `${req.repo}#${req.issue}: ${req.title}`.slice(0, 200),
+        title: cutAt(`${req.repo}#${req.issue}: ${req.title}`, 200),
         modelSelection: { instanceId: settings.modelInstance, model: settings.model },
         runtimeMode: settings.runtimeMode,
         interactionMode: "default",
@@ -405,8 +406,10 @@ function threadStatus(thread: Thread): AgentStatus {
   const state = TURN_STATES[turn.state] ?? "unknown";
   if (state === "unknown")
     return { state, detail: `unknown turn state ${JSON.stringify(turn.state).slice(0, 40)}`, link: null };
-  if (state === "error")
-    return { state, detail: thread.session?.lastError?.slice(0, 300) ?? "the turn failed", link: null };
+  if (state === "error") {
+    const lastError = thread.session?.lastError;
+    return { state, detail: lastError != null ? cutAt(lastError, 300) : "the turn failed", link: null };
+  }
   return { state, detail: null, link: null };
 }
 

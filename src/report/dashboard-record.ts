@@ -9,6 +9,7 @@
 
 import { z } from "zod";
 import type { Instant } from "../core/types.js";
+import { cutAt } from "../core/markdown.js";
 
 export const DASHBOARD_LABEL = "afk-loop-dashboard";
 export const DASHBOARD_MARKER_OPEN = "<!-- afk-loop:dashboard v1 ";
@@ -144,10 +145,10 @@ export function mergeDashboardRecord(
       : null;
     greenById.set(f.runId, f.green);
     fresh.push({
-      runId: f.runId.slice(0, 200),
-      repo: f.repo.slice(0, 200),
+      runId: cutAt(f.runId, 200),
+      repo: cutAt(f.repo, 200),
       number: f.number,
-      title: f.title.slice(0, 200),
+      title: cutAt(f.title, 200),
       url: f.url !== null && f.url.length <= 500 ? f.url : null,
       outcome: f.outcome,
       attempt: f.attempt,

@@ -9,6 +9,7 @@ import type { Executor } from "../executors/executor.js";
 import type { GitHubClient } from "../github/client.js";
 import type { IssueWriter } from "../github/writes.js";
 import type { DoorbellSink } from "../notify/doorbell.js";
+import { cutAt } from "../core/markdown.js";
 
 export interface TickContext {
   config: Config;
@@ -40,6 +41,6 @@ export interface IssueFailure {
 }
 
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message.split("\n")[0]?.slice(0, 300) ?? error.name;
+  if (error instanceof Error) return cutAt(error.message.split("\n")[0] ?? error.name, 300);
   return "unknown error";
 }
