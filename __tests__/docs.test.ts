@@ -24,9 +24,9 @@ function tsFiles(dir: string): string[] {
   );
 }
 
-/** The string members of every `export type XCause = "a" | "b";` in the file. */
+/** The string members of every `type XCause = "a" | "b";` (exported or not) in the file. */
 function causeCodes(source: string): string[] {
-  return [...source.matchAll(/export type \w+Cause\s*=\s*([^;]+);/g)].flatMap(([, union = ""]) =>
+  return [...source.matchAll(/(?:export )?type \w+Cause\s*=\s*([^;]+);/g)].flatMap(([, union = ""]) =>
     [...union.matchAll(/"([a-z-]+)"/g)].map(([, code = ""]) => code),
   );
 }
@@ -56,6 +56,8 @@ const DERIVED = {
 describe("the derivation can fail", () => {
   it("finds causes and stages in source text, and ignores CI verdicts", () => {
     expect(causeCodes('export type FooCause = "a-b" | "c";\nexport type Other = "x";')).toEqual(["a-b", "c"]);
+    // Exported or not (knip un-exports what only its own file uses).
+    expect(causeCodes('type BarCause = "d";')).toEqual(["d"]);
     expect(failureStages('push({ stage: "act", error });\nconst V = { state: "none", stage: "build" };')).toEqual([
       "act",
     ]);
