@@ -11,6 +11,7 @@
 
 import { writeFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { compactRound } from "./compact.js";
 import { ConfigError, INPUT_NAMES, parseConfig, shardRepos, TICKS, type Config } from "../core/config.js";
 import { refKey } from "../core/refs.js";
 import { plural } from "../report/headline.js";
@@ -206,17 +207,19 @@ async function demo(args: readonly string[], io: Io): Promise<number> {
     io.out("Every request below goes over HTTP to the sandbox's GitHub, T3 and doorbell emulators.\n");
     // Each issue's latest skip reason, for the final table: an issue that never ran still says why.
     const lastSkip = new Map<string, string>();
+    // After the first round, only what changed: unchanged table rows collapse into a count.
+    let lastReport: string | null = null;
     await simulate(sandbox, {
       rounds,
       onRound: (report) => {
         for (const s of report.poll?.skipped ?? []) lastSkip.set(refKey(s), `${s.code}: ${s.reason}`);
         for (const d of report.poll?.dispatched ?? []) lastSkip.delete(refKey(d));
         io.out(`${"=".repeat(100)}\nRound ${report.round} at ${report.at}\n${"=".repeat(100)}`);
-        io.out(
-          renderTerminal(metaOf(report.config, report), report.watch, report.poll, {
-            maxFixForwards: report.config.limits.fixForwardAttempts,
-          }),
-        );
+        const text = renderTerminal(metaOf(report.config, report), report.watch, report.poll, {
+          maxFixForwards: report.config.limits.fixForwardAttempts,
+        });
+        io.out(compactRound(lastReport, text));
+        lastReport = text;
       },
     });
     const state = finalState(sandbox);
