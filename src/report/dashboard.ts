@@ -19,8 +19,7 @@ import {
   type Outcome,
 } from "./dashboard-record.js";
 import type { ReportModel } from "./model.js";
-import { link } from "../core/markdown.js";
-import { cell, fitToLimit, issueCell, phaseText, shortSha, table } from "./render.js";
+import { cell, fitToLimit, fleetSections, issueCell, table } from "./render.js";
 
 export const DASHBOARD_TITLE = "afk-loop dashboard";
 /** Rows per table on the dashboard: the whole body must stay under GitHub's 65,536 characters. */
@@ -128,46 +127,7 @@ export function renderDashboard({ model, record, now, maxFixForwards }: Dashboar
     lines.push(`_Counting since ${when(record.since)}._`, "");
   }
 
-  lines.push(`### Needs you (${model.needsYou.length})`, "");
-  if (model.needsYou.length === 0) lines.push("Nothing is waiting for you.", "");
-  else {
-    lines.push(
-      ...table(
-        ["issue", "title", "why", "handed over", "agent", "commit"],
-        model.needsYou.map((n) => [
-          issueCell(n),
-          cell(n.title, 80),
-          cell(n.reason, 160),
-          when(n.since),
-          link("agent", n.agentLink),
-          shortSha(n.sha, n.commitUrl),
-        ]),
-        DASHBOARD_ROWS,
-      ),
-      "",
-    );
-  }
-
-  lines.push(`### In flight (${model.inFlight.length})`, "");
-  if (model.inFlight.length === 0) lines.push("No runs in flight.", "");
-  else {
-    lines.push(
-      ...table(
-        ["issue", "title", "phase", "since", "agent", "commit", "last CI"],
-        model.inFlight.map((r) => [
-          issueCell(r),
-          cell(r.title, 80),
-          phaseText(r, maxFixForwards),
-          when(r.since),
-          link("agent", r.agentLink),
-          shortSha(r.sha, r.commitUrl),
-          r.ci === null ? "—" : `${r.ci}${r.failing ? `: ${cell(r.failing, 80)}` : ""}`,
-        ]),
-        DASHBOARD_ROWS,
-      ),
-      "",
-    );
-  }
+  lines.push(...fleetSections(model, { maxFixForwards, timeHeader: "since", time: when, maxRows: DASHBOARD_ROWS }));
 
   lines.push(`### Last ${DASHBOARD_LIMITS.finished} finished runs`, "");
   if (record.finished.length === 0) lines.push("No run has finished yet.", "");

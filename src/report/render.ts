@@ -61,7 +61,7 @@ export function table(header: string[], rows: string[][], max = MAX_ROWS): strin
 }
 
 export const issueCell = (i: IssueLink) => link(cell(ref(i), 160), i.url);
-export const shortSha = (sha: string | null, url: string | null) => (sha ? link(`\`${sha.slice(0, 7)}\``, url) : "—");
+const shortSha = (sha: string | null, url: string | null) => (sha ? link(`\`${sha.slice(0, 7)}\``, url) : "—");
 
 /** `12 min`, `3 h`, `2 d`: how long ago, coarse on purpose. */
 function age(since: string | null, now: string | null): string {
@@ -74,7 +74,7 @@ function age(since: string | null, now: string | null): string {
   return `${Math.floor(minutes / (24 * 60))} d`;
 }
 
-export function phaseText(row: Pick<InFlightRow, "phase" | "fixForwards">, maxFixForwards: number | null): string {
+function phaseText(row: Pick<InFlightRow, "phase" | "fixForwards">, maxFixForwards: number | null): string {
   switch (row.phase) {
     case "claimed":
       return "claimed";
@@ -105,6 +105,60 @@ export function renderMarkdown(
   options: RenderOptions = {},
 ): string {
   return renderReport(buildReport(meta, watch, poll), options);
+}
+
+/** How the fleet sections show a run's time: an age in the job summary, a date in the dashboard. */
+export interface FleetSectionOptions {
+  maxFixForwards: number | null;
+  timeHeader: string;
+  time: (since: string | null) => string;
+  maxRows?: number;
+}
+
+/** "Needs you" and "In flight": one rendering shared by the job summary and the dashboard issue. */
+export function fleetSections(model: ReportModel, options: FleetSectionOptions): string[] {
+  const { time, maxRows = MAX_ROWS } = options;
+  const lines = [`### Needs you (${model.needsYou.length})`, ""];
+  if (model.needsYou.length === 0) lines.push("Nothing is waiting for you.", "");
+  else {
+    lines.push(
+      ...table(
+        ["issue", "title", "why", "handed over", "agent", "commit"],
+        model.needsYou.map((n) => [
+          issueCell(n),
+          cell(n.title, 80),
+          cell(n.reason, 160),
+          time(n.since),
+          link("agent", n.agentLink),
+          shortSha(n.sha, n.commitUrl),
+        ]),
+        maxRows,
+      ),
+      "",
+    );
+  }
+
+  lines.push(`### In flight (${model.inFlight.length})`, "");
+  if (model.inFlight.length === 0) lines.push("No runs in flight.", "");
+  else {
+    lines.push(
+      ...table(
+        ["issue", "title", "phase", options.timeHeader, "agent", "commit", "last CI"],
+        model.inFlight.map((r) => [
+          issueCell(r),
+          cell(r.title, 80),
+          phaseText(r, options.maxFixForwards),
+          time(r.since),
+          link("agent", r.agentLink),
+          shortSha(r.sha, r.commitUrl),
+          r.ci === null ? "—" : `${r.ci}${r.failing ? `: ${cell(r.failing, 80)}` : ""}`,
+        ]),
+        maxRows,
+      ),
+      "",
+    );
+  }
+  return lines;
 }
 
 export function renderReport(model: ReportModel, options: RenderOptions = {}): string {
@@ -144,44 +198,13 @@ export function renderReport(model: ReportModel, options: RenderOptions = {}): s
     );
   }
 
-  lines.push(`### Needs you (${model.needsYou.length})`, "");
-  if (model.needsYou.length === 0) lines.push("Nothing is waiting for you.", "");
-  else {
-    lines.push(
-      ...table(
-        ["issue", "title", "why", "handed over", "agent", "commit"],
-        model.needsYou.map((n) => [
-          issueCell(n),
-          cell(n.title, 80),
-          cell(n.reason, 160),
-          age(n.since, model.now),
-          link("agent", n.agentLink),
-          shortSha(n.sha, n.commitUrl),
-        ]),
-      ),
-      "",
-    );
-  }
-
-  lines.push(`### In flight (${model.inFlight.length})`, "");
-  if (model.inFlight.length === 0) lines.push("No runs in flight.", "");
-  else {
-    lines.push(
-      ...table(
-        ["issue", "title", "phase", "age", "agent", "commit", "last CI"],
-        model.inFlight.map((r) => [
-          issueCell(r),
-          cell(r.title, 80),
-          phaseText(r, options.maxFixForwards ?? null),
-          age(r.since, model.now),
-          link("agent", r.agentLink),
-          shortSha(r.sha, r.commitUrl),
-          r.ci === null ? "—" : `${r.ci}${r.failing ? `: ${cell(r.failing, 80)}` : ""}`,
-        ]),
-      ),
-      "",
-    );
-  }
+  lines.push(
+    ...fleetSections(model, {
+      maxFixForwards: options.maxFixForwards ?? null,
+      timeHeader: "age",
+      time: (since) => age(since, model.now),
+    }),
+  );
 
   lines.push("### This run", "");
   if (model.thisRun.length === 0) lines.push("Nothing started, closed, fixed forward or escalated.", "");
