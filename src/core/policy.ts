@@ -435,7 +435,8 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   return counts;
 }
 
-function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+/** The first of each key, in order. */
+export function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
   const seen = new Set<string>();
   return items.filter((item) => {
     const k = key(item);

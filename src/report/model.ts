@@ -8,7 +8,7 @@
 
 import { assertNever } from "../core/assert-never.js";
 import type { RequestCounts } from "../github/client.js";
-import { SKIP_CODES, type SkipCode } from "../core/policy.js";
+import { SKIP_CODES, uniqueBy, type SkipCode } from "../core/policy.js";
 import { refKey } from "../core/refs.js";
 import type { CiState, Instant } from "../core/types.js";
 import type { IssueFailure } from "../ticks/context.js";
@@ -290,16 +290,6 @@ function byAgeThenRef(a: NeedsYouRow, b: NeedsYouRow): number {
   const ka = refKey(a);
   const kb = refKey(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
-function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
-  const seen = new Set<string>();
-  return items.filter((item) => {
-    const k = key(item);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }
 
 /**
