@@ -10,6 +10,7 @@ import { assertNever } from "./assert-never.js";
 import type { Config } from "./config.js";
 import { comparePriority, formatRef, refKey, sameRepo } from "./refs.js";
 import { mostlyHidden } from "./prompt.js";
+import type { FleetGuard } from "./guard-rails.js";
 import {
   ROLES,
   type Actor,
@@ -37,6 +38,8 @@ export interface PolicyInput {
   /** Every open issue carrying the in-progress label in the served repos, ready label or not. */
   inFlight: readonly IssueRef[];
   config: PolicyConfig;
+  /** The fleet's guard rails (circuit breaker, daily budget); absent or null: none. */
+  guard?: FleetGuard | null;
 }
 
 export interface Dispatch {
@@ -66,6 +69,10 @@ export type SkipReason =
   /** Kill switch `stop`: the watch tick is stopping every agent; nothing starts. */
   | { code: "emergency-stop" }
   | { code: "draining" }
+  /** The circuit breaker tripped (or its state could not be read: `unreadable`): nothing starts until a reset. */
+  | { code: "breaker"; trippedAt: Instant | null; failures: number; runs: IssueRef[]; unreadable: string | null }
+  /** The daily budget is spent (or could not be counted: `unreadable`); `freesAt` is when the next start is allowed. */
+  | { code: "daily-budget"; limit: number; used: number; freesAt: Instant | null; unreadable: string | null }
   | { code: "not-allowlisted"; repo: RepoSlug }
   /** The ready set named the same issue more than once: an adapter fault, and no copy is trusted to be the real one. */
   | { code: "duplicate"; copies: number }
@@ -111,6 +118,8 @@ export const SKIP_CODES = [
   "kill-switch",
   "emergency-stop",
   "draining",
+  "breaker",
+  "daily-budget",
   "not-allowlisted",
   "duplicate",
   "already-running",
@@ -139,8 +148,9 @@ export function selectDispatches(input: PolicyInput): Selection {
   const { config } = input;
   const ranked = [...input.ready].sort(comparePriority);
 
-  const halted = haltReason(config.killSwitch);
+  const halted = haltReason(config.killSwitch) ?? guardHalt(input.guard ?? null);
   if (halted !== null) return { dispatch: [], skipped: ranked.map((issue) => ({ issue, reason: { ...halted } })) };
+  const budget = input.guard?.budget ?? null;
 
   const lock = readLock(input.ready, input.inFlight, config.labels.inProgress);
   const copies = countBy(input.ready, refKey);
@@ -165,7 +175,16 @@ export function selectDispatches(input: PolicyInput): Selection {
     // Full before this tick: repo-busy; filled by this tick's dispatches: outranked by the last one in.
     const last = taken.at(-1);
     let reason: SkipReason | null = null;
-    if (holders >= maxPerRepo) {
+    // The daily budget first: a fleet-wide limit, like the halts, says more than this repository's room.
+    if (budget !== null && budget.left !== null && dispatch.length >= budget.left) {
+      reason = {
+        code: "daily-budget",
+        limit: budget.limit,
+        used: budget.used,
+        freesAt: budget.freesAt,
+        unreadable: null,
+      };
+    } else if (holders >= maxPerRepo) {
       const held = lock.byRepo.get(repo) ?? [];
       reason = { code: "repo-busy", repo: issue.repo, holders: held.map(copyRef), limit: maxPerRepo };
     } else if (last !== undefined && holders + taken.length >= maxPerRepo) {
@@ -221,7 +240,7 @@ export function awaitingNativeBlockerCheck(selection: Selection, checked: Readon
  */
 export function rolesToResolve(input: PolicyInput): { repo: RepoSlug; login: string }[] {
   const { config } = input;
-  if (haltReason(config.killSwitch) !== null) return [];
+  if (haltReason(config.killSwitch) !== null || guardHalt(input.guard ?? null) !== null) return [];
 
   const { trust } = config;
   const lock = readLock(input.ready, input.inFlight, config.labels.inProgress);
@@ -295,6 +314,32 @@ function haltReason(killSwitch: PolicyConfig["killSwitch"]): SkipReason | null {
     default:
       return assertNever(killSwitch);
   }
+}
+
+/**
+ * The guard rails' fleet-wide halts: the breaker tripped, or the daily budget
+ * is spent (nothing starts, like `drain`). Counts that could not be read halt
+ * too (fail closed): a brake that cannot be read is not known to be off.
+ */
+function guardHalt(guard: FleetGuard | null): SkipReason | null {
+  if (guard === null) return null;
+  const { breaker, budget, unreadable } = guard;
+  if (breaker !== null) {
+    return {
+      code: "breaker",
+      trippedAt: breaker.trippedAt,
+      failures: breaker.failures,
+      runs: breaker.runs,
+      unreadable,
+    };
+  }
+  if (unreadable !== null) {
+    return { code: "breaker", trippedAt: null, failures: 0, runs: [], unreadable };
+  }
+  if (budget.left === 0) {
+    return { code: "daily-budget", limit: budget.limit, used: budget.used, freesAt: budget.freesAt, unreadable };
+  }
+  return null;
 }
 
 interface Lock {
@@ -448,6 +493,12 @@ export function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] 
 
 // --- rendering ----------------------------------------------------------------
 
+/** `2026-12-07 17:50 UTC`. */
+function utcMinute(at: Instant): string {
+  const t = Date.parse(at);
+  return Number.isFinite(t) ? `${new Date(t).toISOString().slice(0, 16).replace("T", " ")} UTC` : at;
+}
+
 /**
  * One short line a maintainer reads in the job summary. Refs in `relativeTo`
  * (the skipped issue's repo) are written `#N`.
@@ -461,6 +512,14 @@ export function describeSkip(reason: SkipReason, relativeTo?: RepoSlug): string 
       return "emergency stop (kill switch stop): every agent is being stopped, nothing starts";
     case "draining":
       return "draining: in-flight runs finish, nothing new starts";
+    case "breaker":
+      if (reason.unreadable !== null)
+        return `the dashboard holding the circuit breaker and the daily budget could not be read (${reason.unreadable}): nothing starts this run`;
+      return `circuit breaker tripped at ${reason.trippedAt === null ? "an unknown time" : utcMinute(reason.trippedAt)} after ${reason.failures} runs in a row ended escalated or frozen (${reason.runs.map(ref).join(", ")}): nothing starts until a trusted person ticks "Reset the breaker" on the dashboard`;
+    case "daily-budget": {
+      const frees = reason.freesAt === null ? "" : `; the next one is allowed at ${utcMinute(reason.freesAt)}`;
+      return `daily budget spent: ${reason.used} of ${reason.limit} dispatches in the last 24 hours (max-dispatches-per-day)${frees}`;
+    }
     case "not-allowlisted":
       return `${reason.repo} is not on the allowlist`;
     case "duplicate":

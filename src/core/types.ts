@@ -95,6 +95,13 @@ export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 
 export const DOORBELL_KINDS = ["done", "needs-human", "frozen"] as const;
 export type DoorbellKind = (typeof DOORBELL_KINDS)[number];
+/**
+ * Doorbells about the whole fleet, not one run (issue 12): the circuit breaker
+ * tripped, or the daily budget ran out. Apart from DOORBELL_KINDS, which a run
+ * record may hold: no run ever owes one of these.
+ */
+export const FLEET_DOORBELL_KINDS = ["breaker", "daily-budget"] as const;
+export type FleetDoorbellKind = (typeof FLEET_DOORBELL_KINDS)[number];
 
 // --- the executor -------------------------------------------------------------
 

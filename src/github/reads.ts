@@ -196,7 +196,8 @@ export async function readPollFacts(
  * identity say `renovate[bot]`: normalise to the REST form so one login
  * means one actor everywhere.
  */
-function toLogin(actor: ActorJson | null | undefined): Login | null {
+/** A GraphQL actor as a login; a bot always spelled `name[bot]`, as REST spells it. */
+export function toLogin(actor: ActorJson | null | undefined): Login | null {
   if (!actor) return null;
   const isBot = actor.__typename === "Bot" || actor.login.endsWith("[bot]");
   return { login: isBot && !actor.login.endsWith("[bot]") ? `${actor.login}[bot]` : actor.login, isBot };

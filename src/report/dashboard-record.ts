@@ -10,6 +10,7 @@
 import { z } from "zod";
 import type { Instant } from "../core/types.js";
 import { cutAt } from "../core/markdown.js";
+import { advanceBreaker, BREAKER_MEMORY, type BreakerState, type RunEnding } from "../core/guard-rails.js";
 
 export const DASHBOARD_LABEL = "afk-loop-dashboard";
 export const DASHBOARD_MARKER_OPEN = "<!-- afk-loop:dashboard v1 ";
@@ -52,12 +53,44 @@ const EventSchema = z.tuple([
 ]);
 type DashboardEvent = z.infer<typeof EventSchema>;
 
+const FailedRunSchema = z.strictObject({
+  runId: z.string().min(1).max(200),
+  repo: z.string().min(3).max(200),
+  number: z.number().int().positive(),
+  url: z.string().max(500).nullable(),
+  outcome: z.enum(["escalated", "frozen"]),
+  at: z.iso.datetime(),
+});
+
+/** A line saying who did what with a control, and when. */
+const ControlLogSchema = z.strictObject({
+  what: z.string().max(300),
+  by: z.string().max(100),
+  at: z.iso.datetime(),
+});
+export type ControlLogEntry = z.infer<typeof ControlLogSchema>;
+export const CONTROL_LOG_LINES = 10;
+
+/** The guard rails' state (issue 12): optional, so a record written before them still reads. */
+const GuardSchema = z.strictObject({
+  streak: z.array(FailedRunSchema).max(BREAKER_MEMORY),
+  tripped: z
+    .strictObject({ at: z.iso.datetime(), runs: z.array(FailedRunSchema).max(BREAKER_MEMORY), rung: z.boolean() })
+    .nullable(),
+  /** When the daily budget's doorbell last rang: it rings at most once a day. */
+  budgetRungAt: z.iso.datetime().nullable(),
+  /** What the dashboard's controls did, newest first. */
+  log: z.array(ControlLogSchema).max(CONTROL_LOG_LINES),
+});
+export type GuardState = z.infer<typeof GuardSchema>;
+
 const RecordSchema = z.strictObject({
   v: z.literal(1),
   /** When counting began (first use, or the tick that found the record corrupt). */
   since: z.iso.datetime(),
   finished: z.array(FinishedRunSchema).max(DASHBOARD_LIMITS.finished),
   events: z.array(EventSchema).max(DASHBOARD_LIMITS.events),
+  guard: GuardSchema.optional(),
 });
 export type DashboardRecord = z.infer<typeof RecordSchema>;
 
@@ -68,6 +101,24 @@ export type DecodedDashboard =
 
 export function emptyRecord(now: Instant): DashboardRecord {
   return { v: 1, since: now, finished: [], events: [] };
+}
+
+export const EMPTY_GUARD: GuardState = { streak: [], tripped: null, budgetRungAt: null, log: [] };
+
+/** The guard rails' state in a record (armed and empty in one written before them). */
+export function guardOf(record: DashboardRecord): GuardState {
+  return record.guard ?? EMPTY_GUARD;
+}
+
+/** The breaker's part of the guard state, for the pure core. */
+export function breakerOf(record: DashboardRecord): BreakerState {
+  const { streak, tripped } = guardOf(record);
+  return { streak, tripped };
+}
+
+/** The epoch minutes of the dispatches the record counted, for the daily budget. */
+export function startsOf(record: DashboardRecord): number[] {
+  return record.events.filter(([kind]) => kind === "s").map(([, at]) => at);
 }
 
 /** The record in a dashboard body; a missing one is fresh, a broken one is corrupt (and starts fresh). Never throws. */
@@ -117,6 +168,13 @@ export interface FinishedObservation extends Omit<FinishedRun, "minutes" | "at">
   dispatchedAt: Instant | null;
   /** False for a close without CI: done, but not green, so not in the median time to green. */
   green: boolean;
+  /** How the breaker counts it; without it, from the outcome (escalated and frozen are failures). */
+  ending?: RunEnding;
+}
+
+function endingOf(f: FinishedObservation): RunEnding {
+  if (f.ending !== undefined) return f.ending;
+  return f.outcome === "done" ? "done" : f.outcome === "released" ? "neutral" : "failed";
 }
 
 const minuteOf = (at: Instant) => Math.floor(Date.parse(at) / 60_000);
@@ -129,16 +187,18 @@ const minuteOf = (at: Instant) => Math.floor(Date.parse(at) / 60_000);
  */
 export function mergeDashboardRecord(
   record: DashboardRecord,
-  tick: { started: number; finished: readonly FinishedObservation[] },
+  tick: { started: number; finished: readonly FinishedObservation[]; breakerFailures?: number },
   now: Instant,
 ): DashboardRecord {
   const nowMinute = minuteOf(now);
   const known = new Set(record.finished.map((f) => f.runId));
   const fresh: FinishedRun[] = [];
   const greenById = new Map<string, boolean>();
+  const endings = new Map<string, RunEnding>();
   for (const f of tick.finished) {
     if (known.has(f.runId)) continue;
     known.add(f.runId);
+    endings.set(f.runId, endingOf(f));
     const dispatched = f.dispatchedAt === null ? NaN : Date.parse(f.dispatchedAt);
     const minutes = Number.isFinite(dispatched)
       ? Math.max(0, Math.round((Date.parse(now) - dispatched) / 60_000))
@@ -172,12 +232,27 @@ export function mergeDashboardRecord(
           ],
     ),
   ];
-  return {
+  // The breaker counts the same fresh runs, in the order the tick saw them end: each run once.
+  const guard = guardOf(record);
+  const breaker = advanceBreaker(
+    { streak: guard.streak, tripped: guard.tripped },
+    fresh.map((f) => ({ ...f, ending: endings.get(f.runId) ?? "neutral" })),
+    tick.breakerFailures ?? 0,
+    now,
+  );
+  const merged: DashboardRecord = {
     v: 1,
     since: record.since,
     finished: [...fresh.reverse(), ...record.finished].slice(0, DASHBOARD_LIMITS.finished),
     events: events.slice(-DASHBOARD_LIMITS.events),
   };
+  const nextGuard = { ...guard, ...breaker };
+  // A record that never needed the guard's state stays as it was written (byte-identical dashboards).
+  return record.guard === undefined && sameGuard(nextGuard, EMPTY_GUARD) ? merged : { ...merged, guard: nextGuard };
+}
+
+function sameGuard(a: GuardState, b: GuardState): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export interface RollingCounts {

@@ -4,16 +4,52 @@
 // merges this run's findings into its record, renders it, and writes only
 // when the text changed: at most one write per run (two on first use when the
 // token's label is dropped). A dry run reads and renders but never writes.
-// Decides nothing itself: picking, merging and rendering are pure (report/).
+// Before the poll it also hands the poll its guard rails (the breaker and the
+// daily budget, from the record), applies the controls a trusted person ticked
+// (read from the body's edit history, one GraphQL query, only when a box is
+// ticked) and rings the breaker's doorbell once.
+// Decides nothing itself: picking, merging, the guard rails and rendering are pure.
 
 import { assertNever } from "../core/assert-never.js";
+import {
+  advanceBreaker,
+  ARMED_BREAKER,
+  controlAuthority,
+  editsSinceLoop,
+  fleetGuard,
+  minuteOf,
+  resetBreaker,
+  tickedControls,
+  type Control,
+  type FleetGuard,
+} from "../core/guard-rails.js";
 import { describeError } from "./context.js";
 import type { TickContext } from "./context.js";
 import type { PollReport } from "./poll.js";
 import type { WatchReport } from "./watch.js";
-import { createDashboardIssue, editDashboardIssue, listDashboardCandidates } from "../github/dashboard.js";
+import {
+  createDashboardIssue,
+  editDashboardIssue,
+  listDashboardCandidates,
+  readDashboardEdits,
+} from "../github/dashboard.js";
 import { githubStatus } from "../github/errors.js";
-import { decodeDashboardRecord, mergeDashboardRecord, pickDashboardIssue } from "../report/dashboard-record.js";
+import { RoleLookup } from "../github/lookups.js";
+import { ROLE_LOOKUPS_PER_ISSUE } from "../core/policy.js";
+import { ringAll } from "../notify/doorbell.js";
+import {
+  breakerOf,
+  CONTROL_LOG_LINES,
+  decodeDashboardRecord,
+  guardOf,
+  mergeDashboardRecord,
+  pickDashboardIssue,
+  startsOf,
+  type DashboardCandidate,
+  type DashboardRecord,
+  type DecodedDashboard,
+  type GuardState,
+} from "../report/dashboard-record.js";
 import { DASHBOARD_TITLE, finishedThisTick, renderDashboard, startedThisTick } from "../report/dashboard.js";
 import type { ReportModel } from "../report/model.js";
 
@@ -29,50 +65,256 @@ export interface DashboardResult {
   problem: string | null;
 }
 
-export async function updateDashboard(
-  ctx: Pick<TickContext, "config" | "github" | "now">,
-  input: { model: ReportModel; watch: WatchReport | null; poll: PollReport | null; identity: string | null },
-): Promise<DashboardResult> {
-  const repo = ctx.config.dashboard.repo ?? "";
-  const result: DashboardResult = { repo, action: "skipped", number: null, url: null, corrupt: null, problem: null };
-  if (input.identity === null) {
-    // Without the loop's login a look-alike could not be told from the real one.
-    return { ...result, problem: "could not tell which login the loop writes as; set loop-identity" };
+/** The dashboard as read at the start of the step, with this run's verdicts and controls applied. */
+interface Opened {
+  found: DashboardCandidate | null;
+  decoded: DecodedDashboard;
+  record: DashboardRecord;
+}
+
+type Ctx = Pick<TickContext, "config" | "github" | "now" | "doorbells" | "writer">;
+
+/**
+ * One run's dashboard: opened once (before the poll, when the poll asks for its
+ * guard rails; otherwise when it is written), written at most once.
+ */
+export class DashboardStep {
+  private opening: Promise<Opened | { problem: string }> | null = null;
+  /** Lines for the job summary: controls read, ignored or applied, the breaker's doorbell. */
+  readonly notes: string[] = [];
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly watch: WatchReport | null,
+  ) {}
+
+  private get repo(): string {
+    return this.ctx.config.dashboard.repo ?? "";
   }
-  const now = ctx.now().toISOString();
-  try {
-    const found = pickDashboardIssue(await listDashboardCandidates(ctx.github, repo), input.identity);
+
+  /** The guard rails for the poll: from the record; fail closed (nothing starts) when it could not be read. */
+  readonly guard = async (identity: string | null): Promise<FleetGuard | null> => {
+    const now = this.ctx.now().toISOString();
+    const { guardRails } = this.ctx.config;
+    const opened = await this.open(identity);
+    if (guardRails.breakerFailures === 0 && guardRails.maxDispatchesPerDay === 0) return null;
+    if ("problem" in opened) {
+      return { ...fleetGuard([], resetBreaker(), guardRails, "dashboard", now), unreadable: opened.problem };
+    }
+    return fleetGuard(startsOf(opened.record), breakerOf(opened.record), guardRails, "dashboard", now);
+  };
+
+  private open(identity: string | null): Promise<Opened | { problem: string }> {
+    this.opening ??= this.read(identity).catch((error: unknown) => {
+      const status = githubStatus(error);
+      return { problem: `${describeError(error)}${status === null ? "" : ` (HTTP ${status})`}` };
+    });
+    return this.opening;
+  }
+
+  private async read(identity: string | null): Promise<Opened | { problem: string }> {
+    // Without the loop's login a look-alike could not be told from the real one.
+    if (identity === null) return { problem: "could not tell which login the loop writes as; set loop-identity" };
+    const { config } = this.ctx;
+    const now = this.ctx.now().toISOString();
+    const found = pickDashboardIssue(await listDashboardCandidates(this.ctx.github, this.repo), identity);
     const decoded = decodeDashboardRecord(found?.body ?? "", now);
-    const record = mergeDashboardRecord(
+    let record = mergeDashboardRecord(
       decoded.record,
-      { started: startedThisTick(input.poll), finished: finishedThisTick(input.watch) },
+      { started: 0, finished: finishedThisTick(this.watch), breakerFailures: config.guardRails.breakerFailures },
       now,
     );
-    const body = renderDashboard({
-      model: input.model,
-      record,
-      now,
-      maxFixForwards: ctx.config.limits.fixForwardAttempts,
-    });
-    const corrupt = decoded.state === "corrupt" ? decoded.problem : null;
-    const base = { ...result, number: found?.number ?? null, url: found?.url ?? null, corrupt };
-    if (found !== null && found.body === body) return { ...base, action: "unchanged" };
-    if (ctx.config.dryRun) return { ...base, action: found === null ? "would-create" : "would-update" };
-    if (found === null) {
-      const created = await createDashboardIssue(ctx.github, repo, DASHBOARD_TITLE, body);
-      return { ...base, action: "created", number: created.number, url: created.url };
+    if (found !== null) record = await this.applyControls(found, record, identity);
+    record = await this.ringBreaker(found, record);
+    return { found, decoded, record };
+  }
+
+  /**
+   * The ticked boxes, honoured only when every edit since the loop's last
+   * write is by a trusted person (roles in the dashboard's repository). The
+   * boxes are unticked by the next write either way: an untrusted tick is
+   * dropped, and the summary names who made it.
+   */
+  private async applyControls(found: DashboardCandidate, record: DashboardRecord, identity: string) {
+    const ticked = tickedControls(found.body);
+    if (ticked.length === 0) return record;
+    const { config } = this.ctx;
+    const history = await readDashboardEdits(this.ctx.github, this.repo, found.number);
+    // Roles only for the editors since the loop's last write, at most ROLE_LOOKUPS_PER_ISSUE of them:
+    // anyone past the cap stays `unknown`, so untrusted (fail closed).
+    const { since } = editsSinceLoop(history.edits, identity);
+    const logins = [...new Set(since.flatMap((e) => (e.by === null || e.by.isBot ? [] : [e.by.login.toLowerCase()])))];
+    const roles = new RoleLookup(this.ctx.github);
+    const looked = new Map(
+      await Promise.all(
+        logins.slice(0, ROLE_LOOKUPS_PER_ISSUE).map(async (l) => [l, await roles.roleOf(this.repo, l)] as const),
+      ),
+    );
+    const edits = history.edits.map((e) => ({
+      at: e.at,
+      by: e.by === null ? null : { ...e.by, role: looked.get(e.by.login.toLowerCase()) ?? ("unknown" as const) },
+    }));
+    const authority = controlAuthority(edits, history.complete, identity, config.trust);
+    const what = ticked.map(describeControl).join(", ");
+    switch (authority.state) {
+      case "none":
+        return record;
+      case "unread":
+        this.notes.push(
+          `Dashboard controls ignored (${what}): its edit history is longer than the loop reads, so who ticked them cannot be told; tick them again.`,
+        );
+        return record;
+      case "untrusted":
+        this.notes.push(
+          `Dashboard controls ignored (${what}): edited since the loop's last write by ${authority.editors.join(", ")}, not trusted (needs ${config.trust.minLabelerRole} on ${this.repo}, or trusted-users); nothing was done.`,
+        );
+        return record;
+      case "trusted":
+        break;
+      default:
+        return assertNever(authority);
     }
-    await editDashboardIssue(ctx.github, repo, found.number, body);
-    return { ...base, action: "updated" };
-  } catch (error) {
-    const status = githubStatus(error);
-    return {
-      ...result,
-      action: "failed",
-      problem: `${describeError(error)}${status === null ? "" : ` (HTTP ${status})`}`,
-    };
+    const by = authority.by.login;
+    const now = this.ctx.now().toISOString();
+    let guard: GuardState = guardOf(record);
+    const log: GuardState["log"] = [];
+    for (const control of ticked) {
+      const done = this.apply(control, guard);
+      guard = done.guard;
+      this.notes.push(
+        `Dashboard control by @${by}: ${config.dryRun ? `dry run, would have: ${done.line}` : done.line}`,
+      );
+      log.push({ what: cutLine(done.line), by, at: now });
+    }
+    if (config.dryRun) return record;
+    return { ...record, guard: { ...guard, log: [...log.reverse(), ...guard.log].slice(0, CONTROL_LOG_LINES) } };
+  }
+
+  private apply(control: Control, guard: GuardState): { guard: GuardState; line: string } {
+    switch (control.kind) {
+      case "reset":
+        if (guard.tripped === null) return { guard, line: "reset the breaker (it was not tripped)." };
+        return { guard: { ...guard, ...resetBreaker() }, line: "reset the breaker; new work starts again." };
+      case "retry":
+      case "stop":
+        return { guard, line: `${describeControl(control)}: not done (not supported yet).` };
+      default:
+        return assertNever(control);
+    }
+  }
+
+  /** Rings `breaker` once per trip; a failed ring stays owed and is rung again next run. */
+  private async ringBreaker(found: DashboardCandidate | null, record: DashboardRecord): Promise<DashboardRecord> {
+    const guard = guardOf(record);
+    const tripped = guard.tripped;
+    if (tripped === null || tripped.rung || this.ctx.config.dryRun) return record;
+    const runs = tripped.runs.map((r) => `${r.repo}#${r.number} (${r.outcome})`).join(", ");
+    const result = await ringAll(this.ctx.doorbells, {
+      id: `afk-breaker-${tripped.at}`,
+      kind: "breaker",
+      repo: this.repo,
+      issue: found?.number ?? 0,
+      title: DASHBOARD_TITLE,
+      issueUrl: found?.url ?? `https://github.com/${this.repo}`,
+      runLink: null,
+      reason: `${tripped.runs.length} runs in a row ended escalated or frozen: ${runs}. Nothing new starts until a trusted person ticks "Reset the breaker" on the dashboard.`,
+    });
+    if (result.failed.length > 0) {
+      this.notes.push(
+        `Breaker doorbell failed (${result.failed.map((f) => f.error).join("; ")}); it rings again next run.`,
+      );
+      return record;
+    }
+    if (result.sent.length > 0) this.notes.push(`Breaker doorbell rung (${result.sent.join(", ")}).`);
+    return { ...record, guard: { ...guard, tripped: { ...tripped, rung: true } } };
+  }
+
+  /** Merges this run's dispatches, renders, and writes when the text changed. */
+  async finish(input: {
+    model: ReportModel;
+    poll: PollReport | null;
+    identity: string | null;
+  }): Promise<DashboardResult> {
+    const repo = this.repo;
+    const result: DashboardResult = { repo, action: "skipped", number: null, url: null, corrupt: null, problem: null };
+    const opened = await this.open(input.identity);
+    if ("problem" in opened) {
+      const skipped = opened.problem.startsWith("could not tell");
+      return { ...result, action: skipped ? "skipped" : "failed", problem: opened.problem };
+    }
+    const now = this.ctx.now().toISOString();
+    try {
+      const { found, decoded } = opened;
+      const record = mergeDashboardRecord(opened.record, { started: startedThisTick(input.poll), finished: [] }, now);
+      const body = renderDashboard({
+        model: input.model,
+        record,
+        now,
+        maxFixForwards: this.ctx.config.limits.fixForwardAttempts,
+        guard: this.ctx.config.guardRails,
+      });
+      const corrupt = decoded.state === "corrupt" ? decoded.problem : null;
+      const base = { ...result, number: found?.number ?? null, url: found?.url ?? null, corrupt };
+      if (found !== null && found.body === body) return { ...base, action: "unchanged" };
+      if (this.ctx.config.dryRun) return { ...base, action: found === null ? "would-create" : "would-update" };
+      if (found === null) {
+        const created = await createDashboardIssue(this.ctx.github, repo, DASHBOARD_TITLE, body);
+        return { ...base, action: "created", number: created.number, url: created.url };
+      }
+      await editDashboardIssue(this.ctx.github, repo, found.number, body);
+      return { ...base, action: "updated" };
+    } catch (error) {
+      const status = githubStatus(error);
+      return {
+        ...result,
+        action: "failed",
+        problem: `${describeError(error)}${status === null ? "" : ` (HTTP ${status})`}`,
+      };
+    }
   }
 }
+
+/**
+ * The guard rails without a dashboard: counted only from what this run read
+ * (the dispatch times of the runs in flight, and the runs that ended in this
+ * run's watch tick). No memory across runs, and the summary says so.
+ */
+export function progressCommentGuard(
+  ctx: Pick<TickContext, "config" | "now">,
+  watch: WatchReport | null,
+  _identity: string | null,
+): FleetGuard | null {
+  const { guardRails } = ctx.config;
+  if (guardRails.breakerFailures === 0 && guardRails.maxDispatchesPerDay === 0) return null;
+  const now = ctx.now().toISOString();
+  const starts = (watch?.runs ?? []).flatMap((r) => (r.since === null ? [] : [minuteOf(r.since)]));
+  const ended = finishedThisTick(watch).map((f) => ({ ...f, ending: f.ending ?? ("neutral" as const) }));
+  const breaker = advanceBreaker(ARMED_BREAKER, ended, guardRails.breakerFailures, now);
+  return fleetGuard(starts, breaker, guardRails, "progress-comments", now);
+}
+
+/** The dashboard step without a poll before it (the watch step alone, or tests). */
+export async function updateDashboard(
+  ctx: Ctx,
+  input: { model: ReportModel; watch: WatchReport | null; poll: PollReport | null; identity: string | null },
+): Promise<DashboardResult> {
+  return new DashboardStep(ctx, input.watch).finish(input);
+}
+
+function describeControl(control: Control): string {
+  switch (control.kind) {
+    case "reset":
+      return "Reset the breaker";
+    case "retry":
+      return `Retry ${control.issue.repo}#${control.issue.number}`;
+    case "stop":
+      return `Stop ${control.issue.repo}#${control.issue.number} and hand it to me`;
+    default:
+      return assertNever(control);
+  }
+}
+
+const cutLine = (line: string) => (line.length <= 300 ? line : `${line.slice(0, 299)}…`);
 
 /** One line for the job summary. */
 export function dashboardNote(r: DashboardResult): string {

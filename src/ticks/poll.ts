@@ -32,6 +32,7 @@ import {
 } from "../core/run-record.js";
 import { refusedDispatch } from "../core/state-machine.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
+import type { FleetGuard } from "../core/guard-rails.js";
 import { mayHaveStarted } from "../executors/executor.js";
 import { readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";
 import {
@@ -77,6 +78,16 @@ export interface PollReport {
   locked: IssueRef[];
   failures: IssueFailure[];
   note: string | null;
+  /** The guard rails the policy applied (the breaker, the daily budget); null when none were asked for. */
+  guard: FleetGuard | null;
+}
+
+export interface PollOptions {
+  /**
+   * The fleet's guard rails, asked for once the loop's identity is known (the
+   * dashboard is found by it) and before anything is chosen.
+   */
+  guard?: (identity: string | null) => Promise<FleetGuard | null>;
 }
 
 /** The loop's own progress comment on a ready issue, kept for the claim's write. */
@@ -86,7 +97,7 @@ interface ReadyIssueState {
   defaultBranch: string | null;
 }
 
-export async function pollTick(ctx: TickContext): Promise<PollReport> {
+export async function pollTick(ctx: TickContext, options: PollOptions = {}): Promise<PollReport> {
   const { config } = ctx;
   const report: PollReport = {
     tick: "poll",
@@ -98,6 +109,7 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
     locked: [],
     failures: [],
     note: null,
+    guard: null,
   };
   if (config.killSwitch !== "off") {
     report.note =
@@ -133,10 +145,12 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
   }
   const inFlight = facts.repos.flatMap((r) => r.locked.map((number) => ({ repo: r.repo, number })));
   report.locked = inFlight;
+  const guard = (await options.guard?.(identity)) ?? null;
+  report.guard = guard;
 
   // Roles, then blocker states: each read only for issues whose outcome they can change.
   const roles = new RoleLookup(ctx.github);
-  const needed = rolesToResolve({ ready, inFlight, config });
+  const needed = rolesToResolve({ ready, inFlight, config, guard });
   const resolved = new Map<string, Role | "unknown">();
   // Reads, so they may overlap; the client's throttle keeps them within GitHub's concurrency limit.
   const found = await Promise.all(needed.map(({ repo, login }) => roles.roleOf(repo, login)));
@@ -153,11 +167,11 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
   }
 
   // Native dependencies only for the issues about to be taken: the cost follows dispatches.
-  let selection = selectDispatches({ ready, inFlight, config });
+  let selection = selectDispatches({ ready, inFlight, config, guard });
   const checked = new Set<string>();
   // Chooses (again, after a refused dispatch freed a slot) and reads the chosen issues' native blockers.
   const choose = async () => {
-    selection = selectDispatches({ ready, inFlight, config });
+    selection = selectDispatches({ ready, inFlight, config, guard });
     for (;;) {
       const pending = awaitingNativeBlockerCheck(selection, checked);
       if (pending.length === 0) break;
@@ -205,7 +219,7 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
         }
         ready = ready.map((r) => (refKey(r) === refKey(issue) ? chosen : r));
       }
-      selection = selectDispatches({ ready, inFlight, config });
+      selection = selectDispatches({ ready, inFlight, config, guard });
     }
   };
   await choose();

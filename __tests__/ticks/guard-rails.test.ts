@@ -1,0 +1,180 @@
+// The fleet's guard rails end to end, over the emulators on the virtual clock:
+// each round is a scheduled run as the action runs it (watch, then the poll
+// step: the dashboard opened for the guard rails, the poll, the dashboard
+// written). Outcomes are read from the emulators' state (threads created,
+// labels, the dashboard issue's body, doorbells delivered), not from the
+// loop's own account alone.
+
+import { describe, expect, it } from "vitest";
+import {
+  LOOP_LOGIN,
+  readyIssue,
+  REPO,
+  startLoop,
+  stopLoopsAfterEach,
+  tickWorld,
+  type Loop,
+} from "../../__fixtures__/ticks.js";
+import { DASHBOARD_LABEL, decodeDashboardRecord } from "../../src/report/dashboard-record.js";
+import { buildReport, type ReportModel } from "../../src/report/model.js";
+import { DashboardStep, type DashboardResult } from "../../src/ticks/dashboard.js";
+import { pollTick, type PollReport } from "../../src/ticks/poll.js";
+import { watchTick, type WatchReport } from "../../src/ticks/watch.js";
+
+stopLoopsAfterEach();
+
+interface Run {
+  watch: WatchReport;
+  poll: PollReport;
+  model: ReportModel;
+  result: DashboardResult;
+  notes: string[];
+}
+
+/** One scheduled run, as run-tick.ts runs the poll step: the dashboard hands the poll its guard rails. */
+async function run(loop: Loop): Promise<Run> {
+  loop.advance();
+  const watch = await watchTick(loop.context());
+  const ctx = loop.context();
+  const step = new DashboardStep(ctx, watch);
+  const poll = await pollTick(ctx, { guard: step.guard });
+  const model = buildReport(
+    {
+      mode: "armed",
+      dryRun: false,
+      repos: [REPO],
+      requests: null,
+      executorRequests: null,
+      now: ctx.now().toISOString(),
+    },
+    watch,
+    poll,
+  );
+  const result = await step.finish({ model, poll, identity: poll.identity });
+  return { watch, poll, model, result, notes: [...step.notes] };
+}
+
+function dashboard(loop: Loop) {
+  const own = [...(loop.sandbox.world.store.repo(REPO)?.issues.values() ?? [])].filter(
+    (i) => i.labels.includes(DASHBOARD_LABEL) && i.author === LOOP_LOGIN,
+  );
+  expect(own).toHaveLength(1);
+  const [issue] = own;
+  if (issue === undefined) throw new Error("no dashboard");
+  return issue;
+}
+
+/** Someone ticks (or unticks) a box in the dashboard, in the browser: an edit of its body by them. */
+function edit(loop: Loop, by: string, change: (body: string) => string): void {
+  const issue = dashboard(loop);
+  loop.sandbox.world.store.editIssue(REPO, issue.number, { body: change(issue.body) }, by);
+}
+const tickReset = (body: string) => body.replace("- [ ] Reset the breaker", "- [x] Reset the breaker");
+
+/** Issues the loop ever started an agent on (threads in the T3 emulator), whatever happened next. */
+function started(loop: Loop, numbers: readonly number[]): number[] {
+  return numbers.filter((n) => loop.threadsFor(n).length > 0);
+}
+
+const ISSUES = [1, 2, 3, 4, 5];
+
+describe("circuit breaker", () => {
+  async function trippedWorld() {
+    const loop = await startLoop(
+      tickWorld({
+        issues: ISSUES.map((n) => readyIssue(n)),
+        ci: { result: "red", failing: ["test"] },
+        inputs: { "fix-forward-attempts": 0, "max-per-repo": 1 },
+      }),
+      { dashboard: "true", "dashboard-repo": REPO, "breaker-failures": "2" },
+    );
+    const runs: Run[] = [];
+    for (let i = 0; i < 15 && !runs.some((r) => r.poll.skipped.some((s) => s.code === "breaker")); i++) {
+      runs.push(await run(loop));
+    }
+    return { loop, runs };
+  }
+
+  it("trips after breaker-failures runs in a row end frozen, and starts nothing more", async () => {
+    const { loop, runs } = await trippedWorld();
+    const last = runs.at(-1);
+    expect(last?.poll.skipped.map((s) => s.code)).toContain("breaker");
+    expect(started(loop, ISSUES)).toHaveLength(2);
+    expect(ISSUES.filter((n) => loop.labels(n).includes("frozen"))).toHaveLength(2);
+    // The run it tripped in says why, at the top.
+    expect(last?.model.headline.emoji).toBe("⛔");
+    expect(last?.model.headline.text).toContain("Circuit breaker tripped");
+    // Three more runs: nothing starts, the doorbell rang once.
+    for (let i = 0; i < 3; i++) {
+      const next = await run(loop);
+      expect(next.poll.dispatched).toEqual([]);
+    }
+    expect(started(loop, ISSUES)).toHaveLength(2);
+    expect(loop.doorbells().filter((d) => d.startsWith("breaker "))).toEqual([
+      `breaker ${REPO}#${dashboard(loop).number}`,
+    ]);
+    // The dashboard shows what tripped it, with links to the runs, and the control to reset it.
+    const body = dashboard(loop).body;
+    expect(body).toContain("Circuit breaker tripped");
+    for (const n of started(loop, ISSUES)) expect(body).toContain(`${REPO}#${n}`);
+    expect(body).toContain("- [ ] Reset the breaker");
+  });
+
+  it("an untrusted person's tick of Reset does nothing and is reported", async () => {
+    const { loop } = await trippedWorld();
+    edit(loop, "randall", tickReset);
+    const next = await run(loop);
+    expect(next.poll.dispatched).toEqual([]);
+    expect(next.notes.join("\n")).toMatch(/ignored \(Reset the breaker\): edited .* by @randall, not trusted/);
+    // The loop unticks it with its next write: the tick is dropped, not kept for later.
+    expect(dashboard(loop).body).toContain("- [ ] Reset the breaker");
+    expect(started(loop, ISSUES)).toHaveLength(2);
+  });
+
+  it("an untrusted edit between a trusted tick and a trusted edit voids the tick", async () => {
+    const { loop } = await trippedWorld();
+    edit(loop, "maya", tickReset);
+    edit(loop, "randall", (b) => `${b}\n`);
+    edit(loop, "bob", (b) => b.replace(/\n$/, ""));
+    const next = await run(loop);
+    expect(next.poll.dispatched).toEqual([]);
+    expect(next.notes.join("\n")).toContain("@randall");
+    expect(started(loop, ISSUES)).toHaveLength(2);
+  });
+
+  it("a trusted person's Reset re-arms it: the next poll starts work again, and the dashboard says who", async () => {
+    const { loop } = await trippedWorld();
+    edit(loop, "maya", tickReset);
+    const next = await run(loop);
+    expect(next.notes.join("\n")).toContain("Dashboard control by @maya: reset the breaker");
+    expect(next.poll.dispatched).toHaveLength(1);
+    const body = dashboard(loop).body;
+    expect(body).not.toContain("Circuit breaker tripped");
+    expect(body).toMatch(/UTC: @\u200bmaya reset the breaker/);
+    const record = decodeDashboardRecord(body, loop.now().toISOString());
+    expect(record.record.guard?.tripped).toBeNull();
+    // Applied once: the next run reads the loop's own write last and does nothing more.
+    const after = await run(loop);
+    expect(after.notes.filter((n) => n.includes("control"))).toEqual([]);
+  });
+});
+
+describe("daily budget", () => {
+  it("never starts more than max-dispatches-per-day in 24 hours, and says when it frees up", async () => {
+    const loop = await startLoop(
+      tickWorld({ issues: ISSUES.map((n) => readyIssue(n)), inputs: { "max-per-repo": 1 } }),
+      { dashboard: "true", "dashboard-repo": REPO, "max-dispatches-per-day": "2" },
+    );
+    const runs: Run[] = [];
+    for (let i = 0; i < 10; i++) runs.push(await run(loop));
+    expect(started(loop, ISSUES)).toHaveLength(2);
+    const skip = runs.at(-1)?.poll.skipped.find((s) => s.code === "daily-budget");
+    expect(skip?.reason).toMatch(/2 of 2 .* next one is allowed at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(runs.at(-1)?.model.headline.text).toContain("Daily budget spent");
+    // A day later the budget frees up again.
+    loop.advance(6 * 24);
+    await run(loop);
+    await run(loop);
+    expect(started(loop, ISSUES).length).toBeGreaterThan(2);
+  });
+});
