@@ -5,6 +5,7 @@ import {
   controlMarker,
   dailyBudget,
   tickedControls,
+  vouchedBy,
   type DashboardEdit,
 } from "../../src/core/guard-rails.js";
 import type { Actor } from "../../src/core/types.js";
@@ -112,5 +113,30 @@ describe("daily budget", () => {
       left: 0,
       freesAt: "2026-06-02T10:00:00.000Z",
     });
+  });
+});
+
+describe("the loop's own label, vouched for by a control", () => {
+  const issue = { repo: "acme/api", number: 7 };
+  const request = { kind: "retry" as const, ...issue, by: "maya", at: "2026-06-01T10:00:00Z" };
+  const loopLabel = (at: string) => ({ by: { login: "afk-bot[bot]", isBot: true }, at });
+
+  it("stands for the person who asked, applied within minutes of the request", () => {
+    expect(vouchedBy([request], "retry", issue, loopLabel("2026-06-01T10:00:05Z"), LOOP)).toBe("maya");
+  });
+
+  it("not for a stale request: a later label by the loop's login is not its consequence", () => {
+    expect(vouchedBy([request], "retry", issue, loopLabel("2026-06-01T10:16:00Z"), LOOP)).toBeNull();
+    expect(vouchedBy([request], "retry", issue, loopLabel("2026-06-01T09:59:00Z"), LOOP)).toBeNull();
+  });
+
+  it("not for another issue, another control, or anyone's label but the loop's", () => {
+    const at = "2026-06-01T10:00:05Z";
+    expect(vouchedBy([request], "retry", { ...issue, number: 8 }, loopLabel(at), LOOP)).toBeNull();
+    expect(vouchedBy([request], "stop", issue, loopLabel(at), LOOP)).toBeNull();
+    expect(vouchedBy([request], "retry", issue, { by: { login: "randall", isBot: false }, at }, LOOP)).toBeNull();
+    // A person whose login is the app's slug is not the app.
+    expect(vouchedBy([request], "retry", issue, { by: { login: "afk-bot", isBot: false }, at }, LOOP)).toBeNull();
+    expect(vouchedBy([request], "retry", issue, loopLabel(at), null)).toBeNull();
   });
 });

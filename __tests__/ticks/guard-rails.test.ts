@@ -178,3 +178,91 @@ describe("daily budget", () => {
     expect(started(loop, ISSUES).length).toBeGreaterThan(2);
   });
 });
+
+describe("Retry from the dashboard", () => {
+  async function frozenWorld() {
+    const loop = await startLoop(
+      tickWorld({
+        issues: [readyIssue(1, { ci: ["red", "green"] })],
+        inputs: { "fix-forward-attempts": 0 },
+      }),
+      { dashboard: "true", "dashboard-repo": REPO, "breaker-failures": "0" },
+    );
+    for (let i = 0; i < 8 && !loop.labels(1).includes("frozen"); i++) await run(loop);
+    expect(loop.labels(1)).toContain("frozen");
+    await run(loop); // the dashboard now lists it under Needs you, with its Retry box
+    return loop;
+  }
+  const tickRetry = (body: string) => body.replace("- [ ] Retry acme/api\\#1", "- [x] Retry acme/api\\#1");
+
+  it("a trusted person's Retry starts attempt + 1, credited to them", async () => {
+    const loop = await frozenWorld();
+    expect(dashboard(loop).body).toContain("- [ ] Retry acme/api\\#1");
+    edit(loop, "maya", tickRetry);
+    const asked = await run(loop);
+    expect(asked.notes.join("\n")).toContain("Dashboard control by @maya: retry acme/api#1");
+    expect(loop.labels(1)).toContain("ready-for-agent");
+    expect(loop.labels(1)).not.toContain("frozen");
+    expect(loop.labels(1)).not.toContain("ready-for-human");
+    const next = await run(loop);
+    expect(next.poll.dispatched.map((d) => [d.number, d.attempt])).toEqual([[1, 2]]);
+    expect(loop.thread(1, 2)).toBeDefined();
+  });
+
+  it("an untrusted person's Retry does nothing and is reported", async () => {
+    const loop = await frozenWorld();
+    edit(loop, "randall", tickRetry);
+    const asked = await run(loop);
+    expect(asked.notes.join("\n")).toContain("@randall");
+    expect(loop.labels(1)).toContain("frozen");
+    await run(loop);
+    expect(loop.thread(1, 2)).toBeUndefined();
+  });
+
+  it("the loop's own ready label with no request behind it is as untrusted as any bot's", async () => {
+    const loop = await frozenWorld();
+    // Another workflow sharing the loop's login, say: it relabels the frozen issue by itself.
+    loop.sandbox.world.store.removeLabel(REPO, 1, "frozen", LOOP_LOGIN);
+    loop.sandbox.world.store.removeLabel(REPO, 1, "ready-for-human", LOOP_LOGIN);
+    loop.sandbox.world.store.applyLabel(REPO, 1, "ready-for-agent", LOOP_LOGIN);
+    const next = await run(loop);
+    expect(next.poll.skipped.map((s) => [s.number, s.code])).toEqual([[1, "untrusted-labeler"]]);
+    expect(loop.thread(1, 2)).toBeUndefined();
+  });
+});
+
+describe("Stop and hand to me, from the dashboard", () => {
+  const slow = [{ act: "push" as const, afterTicks: 20 }];
+
+  it("a trusted person's Stop is a takeover in their name: the agent is stopped", async () => {
+    const loop = await startLoop(tickWorld({ issues: [readyIssue(1, { agent: slow })] }), {
+      dashboard: "true",
+      "dashboard-repo": REPO,
+    });
+    await run(loop);
+    await run(loop);
+    expect(dashboard(loop).body).toContain("- [ ] Stop acme/api\\#1 and hand it to me");
+    edit(loop, "maya", (b) => b.replace("- [ ] Stop acme/api\\#1", "- [x] Stop acme/api\\#1"));
+    const asked = await run(loop);
+    expect(asked.notes.join("\n")).toContain("Dashboard control by @maya: stop acme/api#1");
+    const next = await run(loop);
+    expect(next.watch.runs.map((r) => r.action)).toEqual(["escalate-taken-over"]);
+    expect(loop.thread(1)?.latestTurn?.state).toBe("interrupted");
+    expect(loop.record(1)).toMatchObject({ phase: "escalated", reason: "taken over by @maya" });
+    // A takeover is not a failure of the fleet: the breaker does not count it.
+    const record = decodeDashboardRecord(dashboard(loop).body, loop.now().toISOString()).record;
+    expect(record.guard?.streak ?? []).toEqual([]);
+  });
+
+  it("the loop's own human label with no request behind it takes nothing over", async () => {
+    const loop = await startLoop(tickWorld({ issues: [readyIssue(1, { agent: slow })] }), {
+      dashboard: "true",
+      "dashboard-repo": REPO,
+    });
+    await run(loop);
+    loop.sandbox.world.store.applyLabel(REPO, 1, "ready-for-human", LOOP_LOGIN);
+    const next = await run(loop);
+    expect(next.watch.runs.map((r) => r.action)).not.toContain("escalate-taken-over");
+    expect(loop.thread(1)?.latestTurn?.state).toBe("running");
+  });
+});

@@ -10,7 +10,7 @@
 
 import type { Config } from "./config.js";
 import { isTrusted } from "./policy.js";
-import type { Actor, Instant, IssueRef, RepoSlug } from "./types.js";
+import type { Actor, Instant, IssueRef, ReadyIssue, RepoSlug } from "./types.js";
 
 /** The budget's window, in minutes: a rolling 24 hours, counted to the minute. */
 export const DAY_MINUTES = 24 * 60;
@@ -148,16 +148,19 @@ export interface FleetGuard {
   source: "dashboard" | "progress-comments";
   /** Why the counts could not be read: nothing starts (fail closed) while either guard is on. */
   unreadable: string | null;
+  /** Controls trusted people ticked recently: the ready labels the loop applied for a Retry stand on them. */
+  requests: ControlRequest[];
 }
 
 export function fleetGuard(
   starts: readonly number[],
   breaker: BreakerState,
-  limits: { maxDispatchesPerDay: number },
+  limits: { maxDispatchesPerDay: number; breakerFailures: number },
   source: FleetGuard["source"],
   now: Instant,
 ): FleetGuard {
-  const tripped = breaker.tripped;
+  // A breaker turned off (0) while tripped is off: it no longer halts anything.
+  const tripped = limits.breakerFailures === 0 ? null : breaker.tripped;
   return {
     breaker:
       tripped === null
@@ -170,6 +173,7 @@ export function fleetGuard(
     budget: dailyBudget(starts, limits.maxDispatchesPerDay, now),
     source,
     unreadable: null,
+    requests: [],
   };
 }
 
@@ -177,6 +181,57 @@ export function fleetGuard(
 
 type Editor = Pick<Actor, "login" | "isBot">;
 const isBotActor = (a: Editor) => a.isBot || a.login.toLowerCase().endsWith("[bot]");
+
+/** Whether the actor is the loop's own identity. GraphQL names a bot `my-app`, REST `my-app[bot]`: either, for a bot. */
+function isLoop(a: Editor | null, identity: string): boolean {
+  if (a === null) return false;
+  const [login, me] = [a.login.toLowerCase(), identity.toLowerCase()];
+  return login === me || (isBotActor(a) && (`${login}[bot]` === me || login === `${me}[bot]`));
+}
+
+/** A control a trusted person ticked, kept so the label the loop applies for it can be traced to them. */
+export interface ControlRequest {
+  kind: "retry" | "stop";
+  repo: RepoSlug;
+  number: number;
+  /** The trusted person who ticked it. */
+  by: string;
+  at: Instant;
+}
+
+/**
+ * How long after a request the loop's own label application is still its
+ * consequence: the label goes on in the same run, seconds later. A label the
+ * loop's login applies later (another workflow sharing `github-actions[bot]`)
+ * is not vouched for by an old request.
+ */
+export const VOUCH_MINUTES = 15;
+
+/**
+ * The person behind a label the loop itself applied (the ready label for
+ * Retry, the human label for Stop): the trusted person whose request it
+ * followed. Null when the label is anyone else's, or the loop's with no such
+ * request just before it: the loop's own label is then as untrusted as any
+ * bot's. The caller still checks that person's role in the issue's repository.
+ */
+export function vouchedBy(
+  requests: readonly ControlRequest[],
+  kind: ControlRequest["kind"],
+  issue: IssueRef,
+  label: { by: Editor | null; at: Instant | null },
+  identity: string | null,
+): string | null {
+  if (identity === null || label.at === null || !isLoop(label.by, identity)) return null;
+  const labeledAt = Date.parse(label.at);
+  const match = requests
+    .filter((r) => r.kind === kind && r.number === issue.number && r.repo.toLowerCase() === issue.repo.toLowerCase())
+    .filter((r) => {
+      const lag = labeledAt - Date.parse(r.at);
+      return lag >= 0 && lag <= VOUCH_MINUTES * 60_000;
+    })
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  return match[0]?.by ?? null;
+}
 
 export type Control = { kind: "reset" } | { kind: "retry"; issue: IssueRef } | { kind: "stop"; issue: IssueRef };
 
@@ -239,13 +294,7 @@ export function editsSinceLoop<E extends { by: Editor | null; at: Instant }>(
   edits: readonly E[],
   identity: string,
 ): { since: E[]; found: boolean } {
-  const me = identity.toLowerCase();
-  // GraphQL names a bot `my-app`, REST `my-app[bot]`: either spelling, but only for a bot.
-  const mine = (a: Editor | null) => {
-    const login = a?.login.toLowerCase();
-    if (a === null || login === undefined) return false;
-    return login === me || (isBotActor(a) && (`${login}[bot]` === me || login === `${me}[bot]`));
-  };
+  const mine = (a: Editor | null) => isLoop(a, identity);
   const newestFirst = [...edits].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   const at = newestFirst.findIndex((e) => mine(e.by));
   return at === -1 ? { since: newestFirst, found: false } : { since: newestFirst.slice(0, at), found: true };
@@ -275,4 +324,15 @@ export function controlAuthority(
   }
   if (latest.by === null) return { state: "untrusted", editors: ["an unknown account"] };
   return { state: "trusted", by: latest.by, at: latest.at };
+}
+
+/** The ready issue with the person behind the loop's own ready label as its labeller, when a Retry vouches for it. */
+export function vouchedRetry(
+  issue: ReadyIssue,
+  requests: readonly ControlRequest[],
+  identity: string | null,
+): ReadyIssue {
+  const label = { by: issue.readyLabeledBy, at: issue.readyLabeledAt };
+  const by = vouchedBy(requests, "retry", issue, label, identity);
+  return by === null ? issue : { ...issue, readyLabeledBy: { login: by, isBot: false, role: "unknown" } };
 }

@@ -70,6 +70,7 @@ const ControlLogSchema = z.strictObject({
 });
 export type ControlLogEntry = z.infer<typeof ControlLogSchema>;
 export const CONTROL_LOG_LINES = 10;
+const CONTROL_REQUESTS = 20;
 
 /** The guard rails' state (issue 12): optional, so a record written before them still reads. */
 const GuardSchema = z.strictObject({
@@ -81,6 +82,18 @@ const GuardSchema = z.strictObject({
   budgetRungAt: z.iso.datetime().nullable(),
   /** What the dashboard's controls did, newest first. */
   log: z.array(ControlLogSchema).max(CONTROL_LOG_LINES),
+  /** Retry and Stop requests of the last VOUCH_MINUTES and more, newest first: they vouch for the loop's labels. */
+  requests: z
+    .array(
+      z.strictObject({
+        kind: z.enum(["retry", "stop"]),
+        repo: z.string().min(3).max(200),
+        number: z.number().int().positive(),
+        by: z.string().min(1).max(100),
+        at: z.iso.datetime(),
+      }),
+    )
+    .max(CONTROL_REQUESTS),
 });
 export type GuardState = z.infer<typeof GuardSchema>;
 
@@ -103,7 +116,12 @@ export function emptyRecord(now: Instant): DashboardRecord {
   return { v: 1, since: now, finished: [], events: [] };
 }
 
-export const EMPTY_GUARD: GuardState = { streak: [], tripped: null, budgetRungAt: null, log: [] };
+export const EMPTY_GUARD: GuardState = { streak: [], tripped: null, budgetRungAt: null, log: [], requests: [] };
+
+/** Adds requests, newest first, keeping the last few (they only vouch for labels applied minutes later). */
+export function withRequests(guard: GuardState, requests: readonly GuardState["requests"][number][]): GuardState {
+  return { ...guard, requests: [...[...requests].reverse(), ...guard.requests].slice(0, CONTROL_REQUESTS) };
+}
 
 /** The guard rails' state in a record (armed and empty in one written before them). */
 export function guardOf(record: DashboardRecord): GuardState {

@@ -21,8 +21,10 @@ import {
   resetBreaker,
   tickedControls,
   type Control,
+  type ControlRequest,
   type FleetGuard,
 } from "../core/guard-rails.js";
+import type { IssueRef } from "../core/types.js";
 import { describeError } from "./context.js";
 import type { TickContext } from "./context.js";
 import type { PollReport } from "./poll.js";
@@ -49,6 +51,7 @@ import {
   type DashboardRecord,
   type DecodedDashboard,
   type GuardState,
+  withRequests,
 } from "../report/dashboard-record.js";
 import { DASHBOARD_TITLE, finishedThisTick, renderDashboard, startedThisTick } from "../report/dashboard.js";
 import type { ReportModel } from "../report/model.js";
@@ -97,11 +100,14 @@ export class DashboardStep {
     const now = this.ctx.now().toISOString();
     const { guardRails } = this.ctx.config;
     const opened = await this.open(identity);
-    if (guardRails.breakerFailures === 0 && guardRails.maxDispatchesPerDay === 0) return null;
     if ("problem" in opened) {
-      return { ...fleetGuard([], resetBreaker(), guardRails, "dashboard", now), unreadable: opened.problem };
+      const on = guardRails.breakerFailures > 0 || guardRails.maxDispatchesPerDay > 0;
+      return on ? { ...fleetGuard([], ARMED_BREAKER, guardRails, "dashboard", now), unreadable: opened.problem } : null;
     }
-    return fleetGuard(startsOf(opened.record), breakerOf(opened.record), guardRails, "dashboard", now);
+    return {
+      ...fleetGuard(startsOf(opened.record), breakerOf(opened.record), guardRails, "dashboard", now),
+      requests: guardOf(opened.record).requests,
+    };
   };
 
   private open(identity: string | null): Promise<Opened | { problem: string }> {
@@ -179,7 +185,7 @@ export class DashboardStep {
     let guard: GuardState = guardOf(record);
     const log: GuardState["log"] = [];
     for (const control of ticked) {
-      const done = this.apply(control, guard);
+      const done = await this.apply(control, guard, by, now);
       guard = done.guard;
       this.notes.push(
         `Dashboard control by @${by}: ${config.dryRun ? `dry run, would have: ${done.line}` : done.line}`,
@@ -190,14 +196,64 @@ export class DashboardStep {
     return { ...record, guard: { ...guard, log: [...log.reverse(), ...guard.log].slice(0, CONTROL_LOG_LINES) } };
   }
 
-  private apply(control: Control, guard: GuardState): { guard: GuardState; line: string } {
+  /**
+   * One trusted control. Retry and Stop reuse the paths a person's own label
+   * takes (the ready label for attempt + 1, the human label for a takeover):
+   * the loop applies the label, and the request recorded first is what lets
+   * the trust rules accept the loop's own label for that person, for minutes.
+   */
+  private async apply(
+    control: Control,
+    guard: GuardState,
+    by: string,
+    now: string,
+  ): Promise<{ guard: GuardState; line: string }> {
+    const { labels, dryRun } = this.ctx.config;
     switch (control.kind) {
       case "reset":
         if (guard.tripped === null) return { guard, line: "reset the breaker (it was not tripped)." };
         return { guard: { ...guard, ...resetBreaker() }, line: "reset the breaker; new work starts again." };
-      case "retry":
-      case "stop":
-        return { guard, line: `${describeControl(control)}: not done (not supported yet).` };
+      case "retry": {
+        const ref = control.issue;
+        const waiting = (this.watch?.handed ?? []).some((h) => sameIssue(h, ref));
+        if (!waiting)
+          return { guard, line: `asked to retry ${refText(ref)}: not done, it is not waiting for a human.` };
+        if (dryRun) return { guard, line: `retry ${refText(ref)}.` };
+        const next = withRequests(guard, [{ kind: "retry", ...ref, by, at: now }]);
+        try {
+          // The ready label first: a failure after it leaves the human label on, so nothing starts.
+          await this.ctx.writer.addLabels(ref, [labels.ready]);
+          await this.ctx.writer.removeLabel(ref, labels.frozen);
+          await this.ctx.writer.removeLabel(ref, labels.human);
+        } catch (error) {
+          return {
+            guard: next,
+            line: `asked to retry ${refText(ref)}: failed (${describeError(error)}); tick it again.`,
+          };
+        }
+        return { guard: next, line: `retry ${refText(ref)}: the next poll starts attempt + 1 for @${by}.` };
+      }
+      case "stop": {
+        const ref = control.issue;
+        const running = (this.watch?.runs ?? []).some(
+          (r) => sameIssue(r, ref) && (r.phase === "claimed" || r.phase === "dispatched"),
+        );
+        if (!running) return { guard, line: `asked to stop ${refText(ref)}: not done, it is not in flight.` };
+        if (dryRun) return { guard, line: `stop ${refText(ref)} and hand it to @${by}.` };
+        const next = withRequests(guard, [{ kind: "stop", ...ref, by, at: now }]);
+        try {
+          await this.ctx.writer.addLabels(ref, [labels.human]);
+        } catch (error) {
+          return {
+            guard: next,
+            line: `asked to stop ${refText(ref)}: failed (${describeError(error)}); tick it again.`,
+          };
+        }
+        return {
+          guard: next,
+          line: `stop ${refText(ref)} and hand it to @${by}: the next watch tick stops the agent (a takeover).`,
+        };
+      }
       default:
         return assertNever(control);
     }
@@ -299,6 +355,32 @@ export async function updateDashboard(
   input: { model: ReportModel; watch: WatchReport | null; poll: PollReport | null; identity: string | null },
 ): Promise<DashboardResult> {
   return new DashboardStep(ctx, input.watch).finish(input);
+}
+
+const refText = (r: IssueRef) => `${r.repo}#${r.number}`;
+const sameIssue = (a: IssueRef, b: IssueRef) => a.number === b.number && a.repo.toLowerCase() === b.repo.toLowerCase();
+
+/**
+ * The Retry and Stop requests in the dashboard's record, for the watch tick's
+ * takeover check (one REST read, made only when an in-flight issue carries a
+ * human label the loop itself applied). Empty when it cannot be read: the
+ * loop's label then vouches for nobody (fail closed).
+ */
+export async function dashboardRequests(
+  ctx: Pick<TickContext, "config" | "github" | "now">,
+  identity: string | null,
+): Promise<ControlRequest[]> {
+  if (!ctx.config.dashboard.enabled || identity === null) return [];
+  try {
+    const found = pickDashboardIssue(
+      await listDashboardCandidates(ctx.github, ctx.config.dashboard.repo ?? ""),
+      identity,
+    );
+    if (found === null) return [];
+    return guardOf(decodeDashboardRecord(found.body, ctx.now().toISOString()).record).requests;
+  } catch {
+    return [];
+  }
 }
 
 function describeControl(control: Control): string {

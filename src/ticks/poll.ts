@@ -32,7 +32,7 @@ import {
 } from "../core/run-record.js";
 import { refusedDispatch } from "../core/state-machine.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
-import type { FleetGuard } from "../core/guard-rails.js";
+import { vouchedRetry, type FleetGuard } from "../core/guard-rails.js";
 import { mayHaveStarted } from "../executors/executor.js";
 import { readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";
 import {
@@ -147,6 +147,9 @@ export async function pollTick(ctx: TickContext, options: PollOptions = {}): Pro
   report.locked = inFlight;
   const guard = (await options.guard?.(identity)) ?? null;
   report.guard = guard;
+  // A ready label the loop applied for a trusted person's Retry stands for that person; their role
+  // in the issue's repository is looked up below like any labeller's.
+  if (guard !== null) ready = ready.map((issue) => vouchedRetry(issue, guard.requests, identity));
 
   // Roles, then blocker states: each read only for issues whose outcome they can change.
   const roles = new RoleLookup(ctx.github);

@@ -55,6 +55,8 @@ import {
   type RunIssueFacts,
 } from "../github/reads.js";
 import { ringAll, type RingResult } from "../notify/doorbell.js";
+import { dashboardRequests } from "./dashboard.js";
+import { vouchedBy, type ControlRequest } from "../core/guard-rails.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { commitUrl, writeRecord } from "./progress-writer.js";
 
@@ -170,12 +172,15 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   const defaultBranches = new Map(facts.repos.map((r) => [r.repo.toLowerCase(), r.defaultBranch]));
   const seen = new Set<string>();
   const roles = new RoleLookup(ctx.github);
+  // The dashboard's Stop requests, read only if the loop's own human label is found on a run.
+  let requests: Promise<ControlRequest[]> | null = null;
+  const stopRequests = () => (requests ??= dashboardRequests(ctx, identity));
   for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed, ...r.closedLocked])) {
     const key = refKey(issue);
     if (seen.has(key)) continue;
     seen.add(key);
     try {
-      const run = await assemble(ctx, issue, identity, report, roles);
+      const run = await assemble(ctx, issue, identity, report, roles, stopRequests);
       if (run) assembled.push(run);
     } catch (error) {
       report.failures.push({ repo: issue.repo, issue: issue.number, stage: "status", error: describeError(error) });
@@ -250,6 +255,7 @@ async function assemble(
   identity: string,
   report: WatchReport,
   roles: RoleLookup,
+  stopRequests: () => Promise<ControlRequest[]>,
 ): Promise<Assembled | null> {
   let choice = pickProgressComment(issue.markerComments, identity);
   if (choice.own === null && issue.commentsTruncated) {
@@ -306,7 +312,13 @@ async function assemble(
   // label's rule). Read from the batched facts; only the labeler's role may need a look-up.
   let takenOverBy: string | null = null;
   let takeoverIgnored: string | null = null;
-  const labeler = terminal ? null : humanLabeler(issue.labels, issue.labeled, ctx.config.labels.human);
+  const labeled = issue.labeled.map((e) => ({ ...e, by: e.by && { ...e.by, at: e.at } }));
+  let labeler = terminal ? null : humanLabeler(issue.labels, labeled, ctx.config.labels.human);
+  if (labeler !== null && ctx.config.dashboard.enabled) {
+    // The loop's own human label stands for the trusted person whose "Stop and hand to me" it followed.
+    const by = vouchedBy(await stopRequests(), "stop", issue, { by: labeler, at: labeler.at }, identity);
+    if (by !== null) labeler = { login: by, isBot: false, at: labeler.at };
+  }
   if (labeler !== null) {
     const role = labeler.isBot ? ("unknown" as const) : await roles.roleOf(issue.repo, labeler.login);
     if (isTrusted({ ...labeler, role }, ctx.config.trust)) takenOverBy = labeler.login;
