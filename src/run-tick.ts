@@ -44,7 +44,7 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
       dashboard = step;
       const guard =
         step?.guard ?? ((identity: string | null) => Promise.resolve(progressCommentGuard(ctx, watch, identity)));
-      poll = await pollTick(ctx, { guard });
+      poll = await pollTick(ctx, step === null ? { guard } : { guard, reserve: step.reserve });
     }
   } catch (error) {
     // A failure no single issue owns (the batched reads, say): one clear line, not a stack dump.

@@ -17,7 +17,7 @@ import {
 } from "../../__fixtures__/ticks.js";
 import { DASHBOARD_LABEL, decodeDashboardRecord } from "../../src/report/dashboard-record.js";
 import { buildReport, type ReportModel } from "../../src/report/model.js";
-import { DashboardStep, type DashboardResult } from "../../src/ticks/dashboard.js";
+import { DashboardStep, progressCommentGuard, type DashboardResult } from "../../src/ticks/dashboard.js";
 import { pollTick, type PollReport } from "../../src/ticks/poll.js";
 import { watchTick, type WatchReport } from "../../src/ticks/watch.js";
 
@@ -32,12 +32,12 @@ interface Run {
 }
 
 /** One scheduled run, as run-tick.ts runs the poll step: the dashboard hands the poll its guard rails. */
-async function run(loop: Loop): Promise<Run> {
+async function run(loop: Loop, beforeLastWrite?: () => () => void): Promise<Run> {
   loop.advance();
   const watch = await watchTick(loop.context());
   const ctx = loop.context();
   const step = new DashboardStep(ctx, watch);
-  const poll = await pollTick(ctx, { guard: step.guard });
+  const poll = await pollTick(ctx, { guard: step.guard, reserve: step.reserve });
   const model = buildReport(
     {
       mode: "armed",
@@ -50,7 +50,9 @@ async function run(loop: Loop): Promise<Run> {
     watch,
     poll,
   );
+  const restore = beforeLastWrite?.();
   const result = await step.finish({ model, poll, identity: poll.identity });
+  restore?.();
   return { watch, poll, model, result, notes: [...step.notes] };
 }
 
@@ -171,11 +173,45 @@ describe("daily budget", () => {
     const skip = runs.at(-1)?.poll.skipped.find((s) => s.code === "daily-budget");
     expect(skip?.reason).toMatch(/2 of 2 .* next one is allowed at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(runs.at(-1)?.model.headline.text).toContain("Daily budget spent");
+    // Ten runs over budget, one doorbell: it rings once a day.
+    expect(loop.doorbells().filter((d) => d.startsWith("daily-budget "))).toHaveLength(1);
     // A day later the budget frees up again.
     loop.advance(6 * 24);
     await run(loop);
     await run(loop);
     expect(started(loop, ISSUES).length).toBeGreaterThan(2);
+  });
+});
+
+describe("daily budget when the dashboard's writes fail", () => {
+  const world = () =>
+    startLoop(tickWorld({ issues: ISSUES.map((n) => readyIssue(n)), inputs: { "max-per-repo": 1 } }), {
+      dashboard: "true",
+      "dashboard-repo": REPO,
+      "max-dispatches-per-day": "2",
+    });
+  const dashboardEdits = (loop: Loop) => new RegExp(`^PATCH /repos/${REPO}/issues/${dashboard(loop).number}$`);
+
+  it("a last write that fails for good cannot let the fleet run past its budget: starts are recorded first", async () => {
+    const loop = await world();
+    await run(loop);
+    // From now on every run's last write fails (after the client's retries); the reservations go through.
+    const failLast = () =>
+      loop.sandbox.github.faults.add({ route: dashboardEdits(loop), action: { kind: "status", status: 502 } });
+    for (let i = 0; i < 10; i++) await run(loop, failLast);
+    expect(started(loop, ISSUES)).toHaveLength(2);
+  });
+
+  it("a reservation that cannot be written starts nothing (fail closed)", async () => {
+    const loop = await world();
+    await run(loop);
+    const before = started(loop, ISSUES).length;
+    loop.sandbox.github.faults.add({ route: dashboardEdits(loop), action: { kind: "status", status: 502 } });
+    for (let i = 0; i < 4; i++) {
+      const next = await run(loop);
+      expect(next.poll.dispatched).toEqual([]);
+    }
+    expect(started(loop, ISSUES)).toHaveLength(before);
   });
 });
 
@@ -207,6 +243,23 @@ describe("Retry from the dashboard", () => {
     const next = await run(loop);
     expect(next.poll.dispatched.map((d) => [d.number, d.attempt])).toEqual([[1, 2]]);
     expect(loop.thread(1, 2)).toBeDefined();
+  });
+
+  it("is applied once even when the run's last write fails: the box is unticked as soon as it is applied", async () => {
+    const loop = await frozenWorld();
+    edit(loop, "maya", tickRetry);
+    const route = new RegExp(`^PATCH /repos/${REPO}/issues/${dashboard(loop).number}$`);
+    // The write that applies the control goes through; the run's last write then fails for good.
+    let restore: (() => void) | null = null;
+    const asked = await run(loop, () => {
+      restore = loop.sandbox.github.faults.add({ route, action: { kind: "status", status: 502 } });
+      return () => restore?.();
+    });
+    expect(asked.result.action).toBe("failed");
+    expect(dashboard(loop).body).not.toContain("- [x] Retry");
+    const next = await run(loop);
+    expect(next.notes.filter((n) => n.includes("control"))).toEqual([]);
+    expect(next.poll.dispatched.map((d) => [d.number, d.attempt])).toEqual([[1, 2]]);
   });
 
   it("an untrusted person's Retry does nothing and is reported", async () => {
@@ -264,5 +317,33 @@ describe("Stop and hand to me, from the dashboard", () => {
     const next = await run(loop);
     expect(next.watch.runs.map((r) => r.action)).not.toContain("escalate-taken-over");
     expect(loop.thread(1)?.latestTurn?.state).toBe("running");
+  });
+});
+
+describe("without the dashboard", () => {
+  it("counts from the progress comments this run read, and the summary says so", async () => {
+    const slow = [{ act: "push" as const, afterTicks: 20 }];
+    const loop = await startLoop(
+      tickWorld({ issues: [1, 2].map((n) => readyIssue(n, { agent: slow })), inputs: { "max-per-repo": 2 } }),
+      { "max-dispatches-per-day": "1" },
+    );
+    const rounds = [];
+    for (let i = 0; i < 2; i++) {
+      loop.advance();
+      const watch = await watchTick(loop.context());
+      const ctx = loop.context();
+      const poll = await pollTick(ctx, {
+        guard: (identity) => Promise.resolve(progressCommentGuard(ctx, watch, identity)),
+      });
+      const meta = { mode: "armed" as const, dryRun: false, repos: [REPO], requests: null, executorRequests: null };
+      rounds.push({ poll, model: buildReport({ ...meta, now: ctx.now().toISOString() }, watch, poll) });
+    }
+    expect(started(loop, [1, 2])).toEqual([1]);
+    // A fleet-wide halt, like drain: every ready issue gets it, the one already running too.
+    expect(rounds[1]?.poll.skipped.map((s) => [s.number, s.code])).toEqual([
+      [1, "daily-budget"],
+      [2, "daily-budget"],
+    ]);
+    expect(rounds[1]?.model.notes.join("\n")).toContain("Guard rails counted from the progress comments this run read");
   });
 });

@@ -334,3 +334,31 @@ export function pickDashboardIssue(
   });
   return own.sort((a, b) => a.number - b.number)[0] ?? null;
 }
+
+/** The record without its `count` latest starts: dispatches reserved before the poll that did not happen. */
+export function releaseStarts(record: DashboardRecord, count: number): DashboardRecord {
+  const events = [...record.events];
+  let left = count;
+  for (let i = events.length - 1; i >= 0 && left > 0; i--) {
+    if (events[i]?.[0] === "s") {
+      events.splice(i, 1);
+      left--;
+    }
+  }
+  return { ...record, events };
+}
+
+/** The body with its record marker replaced (or appended when it has none). */
+export function withRecord(body: string, marker: string): string {
+  const start = MARKER_AT_LINE_START.exec(body)?.index ?? -1;
+  if (start === -1) return `${body.replace(/\n*$/, "")}\n${marker}\n`;
+  const end = body.indexOf(MARKER_CLOSE, start + DASHBOARD_MARKER_OPEN.length);
+  return end === -1
+    ? `${body.slice(0, start)}${marker}\n`
+    : body.slice(0, start) + marker + body.slice(end + MARKER_CLOSE.length);
+}
+
+/** Every control box unticked (the loop's own lines only: those carrying its control marker). */
+export function untickControls(body: string): string {
+  return body.replace(/^- \[[xX]\] (.*<!-- afk-loop:control )/gm, "- [ ] $1");
+}

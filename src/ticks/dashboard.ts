@@ -15,6 +15,8 @@ import {
   advanceBreaker,
   ARMED_BREAKER,
   controlAuthority,
+  dailyBudget,
+  DAY_MINUTES,
   editsSinceLoop,
   fleetGuard,
   minuteOf,
@@ -41,6 +43,10 @@ import { ROLE_LOOKUPS_PER_ISSUE } from "../core/policy.js";
 import { ringAll } from "../notify/doorbell.js";
 import {
   breakerOf,
+  encodeDashboardRecord,
+  releaseStarts,
+  untickControls,
+  withRecord,
   CONTROL_LOG_LINES,
   decodeDashboardRecord,
   guardOf,
@@ -55,6 +61,7 @@ import {
 } from "../report/dashboard-record.js";
 import { DASHBOARD_TITLE, finishedThisTick, renderDashboard, startedThisTick } from "../report/dashboard.js";
 import type { ReportModel } from "../report/model.js";
+import { budgetLine } from "../report/guard-rails.js";
 
 export interface DashboardResult {
   repo: string;
@@ -70,9 +77,12 @@ export interface DashboardResult {
 
 /** The dashboard as read at the start of the step, with this run's verdicts and controls applied. */
 interface Opened {
+  /** The dashboard as it now stands on GitHub (after this step's own early writes). */
   found: DashboardCandidate | null;
   decoded: DecodedDashboard;
   record: DashboardRecord;
+  /** Starts recorded before the poll dispatched (reserve); the final write counts only the rest. */
+  reserved: number;
 }
 
 type Ctx = Pick<TickContext, "config" | "github" | "now" | "doorbells" | "writer">;
@@ -83,6 +93,8 @@ type Ctx = Pick<TickContext, "config" | "github" | "now" | "doorbells" | "writer
  */
 export class DashboardStep {
   private opening: Promise<Opened | { problem: string }> | null = null;
+  /** Whether a trusted person's controls were applied this run. */
+  private applied = false;
   /** Lines for the job summary: controls read, ignored or applied, the breaker's doorbell. */
   readonly notes: string[] = [];
 
@@ -132,8 +144,58 @@ export class DashboardStep {
     );
     if (found !== null) record = await this.applyControls(found, record, identity);
     record = await this.ringBreaker(found, record);
-    return { found, decoded, record };
+    const opened: Opened = { found, decoded, record, reserved: 0 };
+    // Controls applied are written down at once (their boxes unticked), before anything else this
+    // run does: if a later write failed, they would be read as ticked again. A run that applied no
+    // control writes nothing here. (Verdicts wait for the step's last write, or the reservation.)
+    if (found !== null && this.applied && !config.dryRun) await this.commit(opened);
+    return opened;
   }
+
+  /**
+   * Writes the record now, keeping the visible text but unticking every
+   * control (it was read and judged this run). Creates the dashboard on first
+   * use, with the full text to follow in the step's last write.
+   */
+  private async commit(opened: Opened): Promise<void> {
+    const marker = encodeDashboardRecord(opened.record);
+    if (opened.found === null) {
+      const body = `## ${DASHBOARD_TITLE}\n\n_Being written by afk-loop; the full view follows at the end of this run._\n${marker}\n`;
+      const created = await createDashboardIssue(this.ctx.github, this.repo, DASHBOARD_TITLE, body);
+      opened.found = { number: created.number, url: created.url, body, author: null };
+      return;
+    }
+    const body = withRecord(untickControls(opened.found.body), marker);
+    if (body === opened.found.body) return;
+    await editDashboardIssue(this.ctx.github, this.repo, opened.found.number, body);
+    opened.found = { ...opened.found, body };
+  }
+
+  /**
+   * Records `count` dispatches before the poll starts them (claim before
+   * dispatch, as for a run): a write that fails can then only over-count,
+   * never let the fleet exceed its daily budget. False when the write failed:
+   * the poll then starts nothing (fail closed).
+   */
+  readonly reserve = async (count: number): Promise<boolean> => {
+    if (this.opening === null) return false;
+    const opened = await this.opening;
+    if ("problem" in opened) return false;
+    const now = this.ctx.now().toISOString();
+    const before = { record: opened.record, reserved: opened.reserved };
+    opened.record = mergeDashboardRecord(opened.record, { started: count, finished: [] }, now);
+    opened.reserved += count;
+    try {
+      await this.commit(opened);
+      return true;
+    } catch (error) {
+      Object.assign(opened, before);
+      this.notes.push(
+        `Dashboard: the dispatches could not be recorded before starting them (${describeError(error)}); nothing was started.`,
+      );
+      return false;
+    }
+  };
 
   /**
    * The ticked boxes, honoured only when every edit since the loop's last
@@ -182,6 +244,7 @@ export class DashboardStep {
     }
     const by = authority.by.login;
     const now = this.ctx.now().toISOString();
+    this.applied = true;
     let guard: GuardState = guardOf(record);
     const log: GuardState["log"] = [];
     for (const control of ticked) {
@@ -285,6 +348,40 @@ export class DashboardStep {
     return { ...record, guard: { ...guard, tripped: { ...tripped, rung: true } } };
   }
 
+  /**
+   * Rings `daily-budget` when this run's dispatches (or earlier ones) spent the
+   * budget, at most once in 24 hours; a failed ring is tried again next run.
+   */
+  private async ringBudget(
+    found: DashboardCandidate | null,
+    record: DashboardRecord,
+    now: string,
+  ): Promise<DashboardRecord> {
+    const { guardRails, dryRun } = this.ctx.config;
+    const budget = dailyBudget(startsOf(record), guardRails.maxDispatchesPerDay, now);
+    const guard = guardOf(record);
+    const rang = guard.budgetRungAt === null ? null : Date.parse(guard.budgetRungAt);
+    if (budget.left !== 0 || dryRun || (rang !== null && Date.parse(now) - rang < DAY_MINUTES * 60_000)) return record;
+    const result = await ringAll(this.ctx.doorbells, {
+      id: `afk-budget-${now}`,
+      kind: "daily-budget",
+      repo: this.repo,
+      issue: found?.number ?? 0,
+      title: DASHBOARD_TITLE,
+      issueUrl: found?.url ?? `https://github.com/${this.repo}`,
+      runLink: null,
+      reason: budgetLine(budget),
+    });
+    if (result.failed.length > 0) {
+      this.notes.push(
+        `Daily budget doorbell failed (${result.failed.map((f) => f.error).join("; ")}); it rings again next run.`,
+      );
+      return record;
+    }
+    if (result.sent.length > 0) this.notes.push(`Daily budget doorbell rung (${result.sent.join(", ")}).`);
+    return { ...record, guard: { ...guard, budgetRungAt: now } };
+  }
+
   /** Merges this run's dispatches, renders, and writes when the text changed. */
   async finish(input: {
     model: ReportModel;
@@ -301,7 +398,15 @@ export class DashboardStep {
     const now = this.ctx.now().toISOString();
     try {
       const { found, decoded } = opened;
-      const record = mergeDashboardRecord(opened.record, { started: startedThisTick(input.poll), finished: [] }, now);
+      // Reserved starts are in the record already; reserved but not started (refused, deferred) come off.
+      // A dispatch that failed may still have started an agent: it keeps its reserved start.
+      const failed = (input.poll?.failures ?? []).filter((f) => f.stage === "dispatch").length;
+      const started = startedThisTick(input.poll) + (opened.reserved > 0 ? failed : 0);
+      let record =
+        started >= opened.reserved
+          ? mergeDashboardRecord(opened.record, { started: started - opened.reserved, finished: [] }, now)
+          : releaseStarts(opened.record, opened.reserved - started);
+      record = await this.ringBudget(found, record, now);
       const body = renderDashboard({
         model: input.model,
         record,

@@ -88,6 +88,11 @@ export interface PollOptions {
    * dashboard is found by it) and before anything is chosen.
    */
   guard?: (identity: string | null) => Promise<FleetGuard | null>;
+  /**
+   * Records that many dispatches before any is started (the daily budget's
+   * claim); false when that failed, and then nothing starts.
+   */
+  reserve?: (count: number) => Promise<boolean>;
 }
 
 /** The loop's own progress comment on a ready issue, kept for the claim's write. */
@@ -227,16 +232,26 @@ export async function pollTick(ctx: TickContext, options: PollOptions = {}): Pro
   };
   await choose();
 
+  // The budget is claimed before any agent starts, as a run is claimed before its dispatch: a
+  // write lost after the dispatches could otherwise let the fleet run past its budget.
+  let reserved = Infinity;
+  if (options.reserve !== undefined && !config.dryRun && selection.dispatch.length > 0) {
+    reserved = (await options.reserve(selection.dispatch.length)) ? selection.dispatch.length : 0;
+  }
   const attempted = new Set<string>();
+  /** Dispatches that started, or may have: a refused one gives its reserved start to the next issue. */
+  let spent = 0;
   let queue = [...selection.dispatch];
   for (let choice = queue.shift(); choice !== undefined; choice = queue.shift()) {
     attempted.add(refKey(choice.issue));
     const state = states.get(refKey(choice.issue));
     if (!state) continue;
-    if (ctx.overBudget()) {
+    // Past the time budget, or past the starts recorded beforehand (a refusal's slot may go to an issue not counted).
+    if (ctx.overBudget() || spent >= reserved) {
       report.deferred.push({ repo: choice.issue.repo, number: choice.issue.number });
       continue;
     }
+    spent++;
     try {
       const run = await startRun(ctx, choice, state, roles, identity);
       report.dispatched.push(run);
@@ -248,6 +263,7 @@ export async function pollTick(ctx: TickContext, options: PollOptions = {}): Pro
         error: describeError(error),
       });
       if (error instanceof DispatchRefused) {
+        spent--;
         // No agent started, and the claim is given back: the refused issue holds no slot, so the
         // next issue in line (in its repository or the fleet) may take it in this same tick.
         const refused = refKey(choice.issue);
