@@ -145,10 +145,18 @@ export class DashboardStep {
     if (found !== null) record = await this.applyControls(found, record, identity);
     record = await this.ringBreaker(found, record);
     const opened: Opened = { found, decoded, record, reserved: 0 };
-    // Controls applied are written down at once (their boxes unticked), before anything else this
-    // run does: if a later write failed, they would be read as ticked again. A run that applied no
-    // control writes nothing here. (Verdicts wait for the step's last write, or the reservation.)
-    if (found !== null && this.applied && !config.dryRun) await this.commit(opened);
+    // Verdicts and applied controls are written down at once, before anything else this run does:
+    // if a later write failed for good, a verdict would be lost from the counts and the breaker's
+    // streak, and an applied control would be read as ticked again. A quiet run writes nothing here.
+    const verdicts = record.finished[0]?.runId !== decoded.record.finished[0]?.runId;
+    if (found !== null && (verdicts || this.applied) && !config.dryRun) {
+      try {
+        await this.commit(opened);
+      } catch (error) {
+        // The step's last write carries them too; only if both fail is this run's part lost.
+        this.notes.push(`Dashboard: this run's verdicts could not be written at once (${describeError(error)}).`);
+      }
+    }
     return opened;
   }
 
@@ -390,7 +398,12 @@ export class DashboardStep {
   }): Promise<DashboardResult> {
     const repo = this.repo;
     const result: DashboardResult = { repo, action: "skipped", number: null, url: null, corrupt: null, problem: null };
-    const opened = await this.open(input.identity);
+    let opened = await this.open(input.identity);
+    if ("problem" in opened && input.identity !== null) {
+      // Read again: this run's verdicts must still reach the record (the poll, meanwhile, started nothing).
+      this.opening = null;
+      opened = await this.open(input.identity);
+    }
     if ("problem" in opened) {
       const skipped = opened.problem.startsWith("could not tell");
       return { ...result, action: skipped ? "skipped" : "failed", problem: opened.problem };
