@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SKIP_CODES } from "../src/core/policy.js";
-import { RECORD_ERROR_CODES } from "../src/core/run-record.js";
+import { RECORD_ERROR_CODES } from "../src/core/record-codec.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");

@@ -15,7 +15,8 @@ import {
   RUN_T0,
   runMinute,
 } from "../../__fixtures__/core.js";
-import { encodeRunRecord, RECORD_LIMITS, RunRecordSchema, type RunRecord } from "../../src/core/run-record.js";
+import { RECORD_LIMITS, RunRecordSchema, type RunRecord } from "../../src/core/run-record.js";
+import { encodeRunRecord } from "../../src/core/record-codec.js";
 import {
   ACTION_KINDS,
   applyAction,

@@ -22,14 +22,13 @@ import { implementerPrompt, vetIssueText, type TrustedComment } from "../core/pr
 import { parseBlockedBy, refKey } from "../core/refs.js";
 import {
   claimRecord,
-  decodeRunRecord,
   dispatchedAt,
   dispatchedRecord,
   previousAttempts,
   runIdFor,
-  type DecodeResult,
   type RunRecord,
 } from "../core/run-record.js";
+import { decodeRunRecord, type DecodeResult } from "../core/record-codec.js";
 import { refusedDispatch } from "../core/state-machine.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
 import { mayHaveStarted } from "../executors/executor.js";

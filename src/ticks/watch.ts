@@ -19,7 +19,8 @@ import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
 import { escapeText } from "../core/markdown.js";
 import { fixForwardPrompt } from "../core/prompt.js";
 import { refKey } from "../core/refs.js";
-import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
+import { type RunRecord } from "../core/run-record.js";
+import { decodeRunRecord } from "../core/record-codec.js";
 import { applyAction, markDoorbellDelivered, nextAction, type ActionKind } from "../core/state-machine.js";
 import {
   describeStop,
