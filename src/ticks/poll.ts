@@ -6,7 +6,7 @@
 // In drain mode it starts nothing and reads nothing; in dry-run mode it reads
 // everything and reports what it would have dispatched.
 
-import { shardRepos } from "../core/config.js";
+import { shardRepos } from "../core/shard.js";
 import { pickProgressComment } from "../core/evidence.js";
 import { labelsFor } from "../core/labels.js";
 import {

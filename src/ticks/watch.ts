@@ -5,7 +5,7 @@
 // it never stops the others. A quiet tick (nothing changed) writes nothing.
 
 import { judgeCommit, type CommitJudgement } from "../ci/verdict.js";
-import { shardRepos } from "../core/config.js";
+import { shardRepos } from "../core/shard.js";
 import {
   candidateShas,
   deliveredPullRequest,
