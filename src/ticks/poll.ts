@@ -9,15 +9,9 @@
 import { shardRepos } from "../core/shard.js";
 import { pickProgressComment } from "../core/evidence.js";
 import { labelsFor } from "../core/labels.js";
-import {
-  awaitingNativeBlockerCheck,
-  describeSkip,
-  isTrusted,
-  rolesToResolve,
-  selectDispatches,
-  type Dispatch,
-  type SkipCode,
-} from "../core/policy.js";
+import { awaitingNativeBlockerCheck, rolesToResolve, selectDispatches, type Dispatch } from "../core/policy.js";
+import { isTrusted } from "../core/trust.js";
+import { describeSkip, type SkipCode } from "../core/skip-reasons.js";
 import { implementerPrompt, vetIssueText, type TrustedComment } from "../core/prompt.js";
 import { parseBlockedBy, refKey } from "../core/refs.js";
 import {

@@ -45,7 +45,7 @@ import type {
   RunPhase,
 } from "../core/types.js";
 import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
-import { isTrusted } from "../core/policy.js";
+import { isTrusted } from "../core/trust.js";
 import { RoleLookup } from "../github/lookups.js";
 import {
   COMMENT_PAGES_PER_ISSUE,

@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config.js";
-import { SKIP_CODES, selectDispatches } from "../../../src/core/policy.js";
+import { selectDispatches } from "../../../src/core/policy.js";
+import { SKIP_CODES } from "../../../src/core/skip-reasons.js";
 import { parseBlockedBy } from "../../../src/core/refs.js";
 import { decodeRunRecord } from "../../../src/core/record-codec.js";
 import type { Actor, Blocker, ReadyIssue } from "../../../src/core/types.js";
