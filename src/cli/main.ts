@@ -16,7 +16,7 @@ import { ConfigError, INPUT_NAMES, parseConfig, type Config } from "../core/conf
 import { TICKS } from "../core/types.js";
 import { shardRepos } from "../core/shard.js";
 import { refKey } from "../core/refs.js";
-import { plural } from "../report/headline.js";
+import { plural } from "../core/markdown.js";
 import { renderMarkdown, renderTerminal, type ReportMeta } from "../report/render.js";
 import { finalState, simulate, type RoundReport } from "../sandbox/simulate.js";
 import { startSandbox, type Sandbox } from "../sandbox/world/sandbox.js";

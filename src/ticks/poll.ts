@@ -23,7 +23,7 @@ import {
   type RunRecord,
 } from "../core/run-record.js";
 import { decodeRunRecord, type DecodeResult } from "../core/record-codec.js";
-import { refusedDispatch } from "../core/state-machine.js";
+import { refusedDispatch } from "../core/apply-action.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
 import { mayHaveStarted } from "../executors/executor.js";
 import { readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";

@@ -21,7 +21,8 @@ import { fixForwardPrompt } from "../core/prompt.js";
 import { refKey } from "../core/refs.js";
 import { type RunRecord } from "../core/run-record.js";
 import { decodeRunRecord } from "../core/record-codec.js";
-import { applyAction, markDoorbellDelivered, nextAction, type ActionKind } from "../core/state-machine.js";
+import { nextAction, type ActionKind } from "../core/state-machine.js";
+import { applyAction, markDoorbellDelivered } from "../core/apply-action.js";
 import {
   describeStop,
   handOverCause,
