@@ -34,7 +34,7 @@ import {
   RECORD_MARKER_PREFIX,
   type Login,
   type ReadyIssueFacts,
-} from "../github/reads.js";
+} from "../github/poll-reads.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { writeRecord } from "./progress-writer.js";
 

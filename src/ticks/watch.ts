@@ -48,14 +48,8 @@ import type {
 import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
 import { isTrusted } from "../core/trust.js";
 import { RoleLookup } from "../github/lookups.js";
-import {
-  COMMENT_PAGES_PER_ISSUE,
-  readComments,
-  readWatchFacts,
-  RECORD_MARKER_PREFIX,
-  type HandedIssueFacts,
-  type RunIssueFacts,
-} from "../github/reads.js";
+import { COMMENT_PAGES_PER_ISSUE, readComments, RECORD_MARKER_PREFIX } from "../github/poll-reads.js";
+import { readWatchFacts, type HandedIssueFacts, type RunIssueFacts } from "../github/watch-reads.js";
 import { ringAll, type RingResult } from "../notify/doorbell.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { commitUrl, writeRecord } from "./progress-writer.js";
