@@ -9,7 +9,7 @@
 // its inputs, and never trusts a control it cannot attribute to a trusted person.
 
 import type { Config } from "./config.js";
-import { isTrusted } from "./policy.js";
+import { isTrusted } from "./trust.js";
 import type { Actor, Instant, IssueRef, ReadyIssue, RepoSlug } from "./types.js";
 
 /** The budget's window, in minutes: a rolling 24 hours, counted to the minute. */

@@ -6,7 +6,7 @@
 
 import { NO_RETRY, type GitHubClient } from "./client.js";
 import { runBatchQuery } from "./graphql.js";
-import { toLogin, type Login } from "./reads.js";
+import { toLogin, type Login } from "./poll-reads.js";
 import { DASHBOARD_LABEL, type DashboardCandidate } from "../report/dashboard-record.js";
 import type { Instant } from "../core/types.js";
 

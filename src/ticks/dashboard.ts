@@ -83,6 +83,8 @@ interface Opened {
   record: DashboardRecord;
   /** Starts recorded before the poll dispatched (reserve); the final write counts only the rest. */
   reserved: number;
+  /** This step created the dashboard (on first use, with an early write). */
+  created: boolean;
 }
 
 type Ctx = Pick<TickContext, "config" | "github" | "now" | "doorbells" | "writer">;
@@ -144,7 +146,7 @@ export class DashboardStep {
     );
     if (found !== null) record = await this.applyControls(found, record, identity);
     record = await this.ringBreaker(found, record);
-    const opened: Opened = { found, decoded, record, reserved: 0 };
+    const opened: Opened = { found, decoded, record, reserved: 0, created: false };
     // Verdicts and applied controls are written down at once, before anything else this run does:
     // if a later write failed for good, a verdict would be lost from the counts and the breaker's
     // streak, and an applied control would be read as ticked again. A quiet run writes nothing here.
@@ -171,6 +173,7 @@ export class DashboardStep {
       const body = `## ${DASHBOARD_TITLE}\n\n_Being written by afk-loop; the full view follows at the end of this run._\n${marker}\n`;
       const created = await createDashboardIssue(this.ctx.github, this.repo, DASHBOARD_TITLE, body);
       opened.found = { number: created.number, url: created.url, body, author: null };
+      opened.created = true;
       return;
     }
     const body = withRecord(untickControls(opened.found.body), marker);
@@ -429,14 +432,14 @@ export class DashboardStep {
       });
       const corrupt = decoded.state === "corrupt" ? decoded.problem : null;
       const base = { ...result, number: found?.number ?? null, url: found?.url ?? null, corrupt };
-      if (found !== null && found.body === body) return { ...base, action: "unchanged" };
+      if (found !== null && found.body === body) return { ...base, action: opened.created ? "created" : "unchanged" };
       if (this.ctx.config.dryRun) return { ...base, action: found === null ? "would-create" : "would-update" };
       if (found === null) {
         const created = await createDashboardIssue(this.ctx.github, repo, DASHBOARD_TITLE, body);
         return { ...base, action: "created", number: created.number, url: created.url };
       }
       await editDashboardIssue(this.ctx.github, repo, found.number, body);
-      return { ...base, action: "updated" };
+      return { ...base, action: opened.created ? "created" : "updated" };
     } catch (error) {
       const status = githubStatus(error);
       return {

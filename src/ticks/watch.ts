@@ -1,67 +1,28 @@
 // The watch tick: drives every in-flight run toward a verdict. Orchestration
 // only: it assembles each run's state (record, agent status, pushed commit,
-// CI verdict), asks core/state-machine.ts what to do, and performs exactly
-// the I/O that answer implies. One run's failure is recorded and reported;
+// CI verdict: watch-assemble.ts), asks core/state-machine.ts what to do, and
+// performs exactly the I/O that answer implies (run-actions.ts). One run's failure is recorded and reported;
 // it never stops the others. A quiet tick (nothing changed) writes nothing.
 
 import { judgeCommit, type CommitJudgement } from "../ci/verdict.js";
-import { shardRepos } from "../core/config.js";
-import {
-  candidateShas,
-  deliveredPullRequest,
-  isAgentCommit,
-  isOwnParent,
-  notTheAgents,
-  pickProgressComment,
-  pushedCommit,
-} from "../core/evidence.js";
-import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
-import { escapeText } from "../core/markdown.js";
-import { fixForwardPrompt } from "../core/prompt.js";
+import { applyAction } from "../core/apply-action.js";
+import { isOwnParent } from "../core/evidence.js";
+import { DOORBELL_OWED_LABEL } from "../core/labels.js";
 import { refKey } from "../core/refs.js";
-import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
-import { applyAction, markDoorbellDelivered, nextAction, type ActionKind } from "../core/state-machine.js";
-import {
-  describeStop,
-  handOverCause,
-  handOver,
-  humanLabeler,
-  markStopped,
-  markStopRequested,
-  mayBeWorking,
-  planStop,
-  stopOnLetGo,
-  stopPending,
-} from "../core/stop.js";
-import type {
-  AgentState,
-  AgentStatus,
-  CiStage,
-  CiState,
-  CiVerdict,
-  DoorbellKind,
-  Instant,
-  RunPhase,
-} from "../core/types.js";
-import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
-import { isTrusted } from "../core/policy.js";
+import { shardRepos } from "../core/shard.js";
+import { nextAction, type ActionKind } from "../core/state-machine.js";
+import { describeStop, handOver, handOverCause, stopOnLetGo } from "../core/stop.js";
+import type { AgentState, CiStage, CiState, CiVerdict, DoorbellKind, Instant, RunPhase } from "../core/types.js";
+import type { RepoCommitFacts } from "../github/commits.js";
 import { RoleLookup } from "../github/lookups.js";
-import {
-  COMMENT_PAGES_PER_ISSUE,
-  readComments,
-  readWatchFacts,
-  RECORD_MARKER_PREFIX,
-  type HandedIssueFacts,
-  type RunIssueFacts,
-} from "../github/reads.js";
-import { ringAll, type RingResult } from "../notify/doorbell.js";
+import { readWatchFacts } from "../github/watch-reads.js";
+import type { RingResult } from "../notify/doorbell.js";
 import { dashboardRequests } from "./dashboard.js";
-import { vouchedBy, type ControlRequest } from "../core/guard-rails.js";
+import type { ControlRequest } from "../core/guard-rails.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { commitUrl, writeRecord } from "./progress-writer.js";
-
-/** Referenced commits per run asked about in one tick: the newest ones. */
-const SHAS_PER_RUN = 5;
+import { performStop, ringOwed, sendFixForward, settle } from "./run-actions.js";
+import { assemble, deliveredBy, handedBy, readCommits, type Assembled } from "./watch-assemble.js";
 
 export interface WatchedRun {
   repo: string;
@@ -112,28 +73,6 @@ export interface WatchReport {
   handed: HandedIssue[];
   failures: IssueFailure[];
   note: string | null;
-}
-
-interface Assembled {
-  facts: RunIssueFacts;
-  record: RunRecord;
-  comment: { id: number; body: string };
-  agent: AgentStatus & { threadId: string | null };
-  shas: string[];
-  /** The run's own branch, whose pull request delivers its work (pull-request delivery only). */
-  branch: string | null;
-  /** The trusted person whose human label takes the run over; null when nobody did. */
-  takenOverBy: string | null;
-  /** A human label put on by someone not trusted: ignored, and said so in the report. */
-  takeoverIgnored: string | null;
-}
-
-/** What the run delivered: the commit CI judges, and the pull request it came through, if any. */
-interface Delivered {
-  sha: string;
-  at: string;
-  answer: CommitAnswer | undefined;
-  pullRequest: { number: number; url: string } | null;
 }
 
 export async function watchTick(ctx: TickContext): Promise<WatchReport> {
@@ -220,141 +159,6 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
     }
   }
   return report;
-}
-
-/**
- * An open issue with the human label is the loop's to report only when it carries the loop's own
- * readable record saying the loop handed it over (escalated or frozen); anything else is a label a
- * person put on, and none of the loop's business.
- */
-function handedBy(ctx: TickContext, issue: HandedIssueFacts, identity: string): HandedIssue[] {
-  const own = pickProgressComment(issue.markerComments, identity).own;
-  if (own === null) return [];
-  const decoded = decodeRunRecord(own.body, ctx.recordSeal);
-  if (!decoded.ok) return [];
-  const { record } = decoded;
-  if (record.repo.toLowerCase() !== issue.repo.toLowerCase() || record.issue !== issue.number) return [];
-  if (record.phase !== "escalated" && record.phase !== "frozen") return [];
-  return [
-    {
-      repo: issue.repo,
-      number: issue.number,
-      title: issue.title,
-      url: issue.url,
-      reason: record.reason ?? record.phase,
-      since: own.updatedAt,
-      agentLink: record.threadId && ctx.executor.link(record.threadId, record.repo),
-      sha: record.pushedSha,
-    },
-  ];
-}
-
-async function assemble(
-  ctx: TickContext,
-  issue: RunIssueFacts,
-  identity: string,
-  report: WatchReport,
-  roles: RoleLookup,
-  stopRequests: () => Promise<ControlRequest[]>,
-): Promise<Assembled | null> {
-  let choice = pickProgressComment(issue.markerComments, identity);
-  if (choice.own === null && issue.commentsTruncated) {
-    // More comments than the batch read took: the progress comment may be further back.
-    const { comments, complete } = await readComments(ctx.github, issue);
-    choice = pickProgressComment(
-      comments.filter((c) => c.body.includes(RECORD_MARKER_PREFIX)),
-      identity,
-    );
-    if (choice.own === null && !complete && issue.open) {
-      // Paging on through a flooded thread every tick is unbounded work: a human takes it from here.
-      const why = `the issue has over ${COMMENT_PAGES_PER_ISSUE * 100} comments and the loop's progress comment is not among the first ${COMMENT_PAGES_PER_ISSUE * 100}`;
-      report.runs.push(await escalateBadRecord(ctx, issue, null, why));
-      return null;
-    }
-  }
-  const own = choice.own;
-  // A closed issue with the lock but no record of the loop's: someone else's label, nothing to report each tick.
-  if (own === null && !issue.open) return null;
-  if (own === null) {
-    // A lock nobody owns: a human put the label on, or only look-alike comments exist. Not ours to drive.
-    const spoofed =
-      choice.foreign.length > 0 ? `; ignored ${choice.foreign.length} look-alike record(s) by other authors` : "";
-    report.runs.push(ignored(issue, `no run record from ${identity}${spoofed}`));
-    return null;
-  }
-  const decoded = decodeRunRecord(own.body, ctx.recordSeal);
-  const mismatch =
-    decoded.ok &&
-    (decoded.record.repo.toLowerCase() !== issue.repo.toLowerCase() || decoded.record.issue !== issue.number);
-  if (!decoded.ok || mismatch) {
-    const why = decoded.ok ? "the record names another issue" : decoded.error.message;
-    report.runs.push(await escalateBadRecord(ctx, issue, { id: own.id, body: own.body }, why));
-    return null;
-  }
-  const record = decoded.record;
-  const terminal = record.phase !== "claimed" && record.phase !== "dispatched";
-  // A finished run whose agent's stop is not yet confirmed still asks the executor, until it is.
-  const agent =
-    terminal && !stopPending(record)
-      ? {
-          state: "idle" as const,
-          detail: null,
-          link: record.threadId && ctx.executor.link(record.threadId, record.repo),
-          threadId: record.threadId,
-        }
-      : await ctx.executor.status({ repo: record.repo, runId: record.runId, threadId: record.threadId });
-  const since = record.dispatchedAt ?? record.claimedAt;
-  const byPullRequest = ctx.config.delivery === "pull-request";
-  const shas =
-    terminal || byPullRequest ? [] : candidateShas(issue.references, { repo: issue.repo, since, limit: SHAS_PER_RUN });
-  const branch = !terminal && byPullRequest ? record.runId : null;
-  // A takeover: the human label on an in-flight issue, put on by someone trusted (the ready
-  // label's rule). Read from the batched facts; only the labeler's role may need a look-up.
-  let takenOverBy: string | null = null;
-  let takeoverIgnored: string | null = null;
-  const labeled = issue.labeled.map((e) => ({ ...e, by: e.by && { ...e.by, at: e.at } }));
-  let labeler = terminal ? null : humanLabeler(issue.labels, labeled, ctx.config.labels.human);
-  if (labeler !== null && ctx.config.dashboard.enabled) {
-    // The loop's own human label stands for the trusted person whose "Stop and hand to me" it followed.
-    const by = vouchedBy(await stopRequests(), "stop", issue, { by: labeler, at: labeler.at }, identity);
-    if (by !== null) labeler = { login: by, isBot: false, at: labeler.at };
-  }
-  if (labeler !== null) {
-    const role = labeler.isBot ? ("unknown" as const) : await roles.roleOf(issue.repo, labeler.login);
-    if (isTrusted({ ...labeler, role }, ctx.config.trust)) takenOverBy = labeler.login;
-    else
-      takeoverIgnored = `the ${ctx.config.labels.human} label by @${labeler.login} was ignored: not trusted to take the run over`;
-  }
-  return {
-    facts: issue,
-    record,
-    comment: { id: own.id, body: own.body },
-    agent,
-    shas,
-    branch,
-    takenOverBy,
-    takeoverIgnored,
-  };
-}
-
-async function readCommits(ctx: TickContext, runs: readonly Assembled[]): Promise<Map<string, RepoCommitFacts>> {
-  const byRepo = new Map<string, CommitQuestion>();
-  for (const run of runs) {
-    if (run.shas.length === 0 && run.branch === null) continue;
-    const key = run.facts.repo.toLowerCase();
-    const since = run.record.dispatchedAt ?? run.record.claimedAt;
-    const branches = run.branch === null ? [] : [run.branch];
-    const question = byRepo.get(key);
-    if (!question) byRepo.set(key, { repo: run.facts.repo, shas: [...run.shas], since, branches });
-    else {
-      for (const sha of run.shas) if (!question.shas.includes(sha)) question.shas.push(sha);
-      for (const branch of branches) if (!question.branches?.includes(branch)) question.branches?.push(branch);
-      if (Date.parse(since) < Date.parse(question.since)) question.since = since;
-    }
-  }
-  if (byRepo.size === 0) return new Map();
-  const answers = await readCommitFacts(ctx.github, [...byRepo.values()], ctx.config.ci.deployEnvironment);
-  return new Map(answers.map((a) => [a.repo.toLowerCase(), a]));
 }
 
 async function advance(
@@ -479,245 +283,6 @@ async function advance(
     fixForwards: next.fixForwards,
     ciStage: verdict?.stage ?? null,
     doorbell: rung,
-  };
-}
-
-/** The fix-forward turn, sent before the record says so: if sending fails, nothing was spent. */
-async function sendFixForward(
-  ctx: TickContext,
-  run: Assembled,
-  action: Extract<ReturnType<typeof nextAction>, { kind: "fix-forward" }>,
-  defaultBranches: ReadonlyMap<string, string | null>,
-): Promise<{ threadId: string; link: string | null }> {
-  const { facts, record } = run;
-  return ctx.executor.followUp({
-    repo: facts.repo,
-    issue: facts.number,
-    runId: record.runId,
-    threadId: run.agent.threadId ?? record.threadId ?? "",
-    defaultBranch: defaultBranches.get(facts.repo.toLowerCase()) ?? null,
-    turn: record.fixForwards + 1,
-    prompt: fixForwardPrompt({
-      issue: { repo: facts.repo, number: facts.number },
-      sha: action.sha,
-      failing: action.failing,
-      attempt: action.attempt,
-      maxAttempts: ctx.config.limits.fixForwardAttempts,
-      runId: record.runId,
-    }),
-  });
-}
-
-/**
- * Rings the record's owed doorbell (already written as owed). Only when every
- * channel took it is the record marked delivered and written again; a failed
- * ring leaves it owed for the next tick.
- */
-async function ringOwed(
-  ctx: TickContext,
-  run: Assembled,
-  next: RunRecord,
-  kind: NonNullable<RunRecord["doorbell"]>["kind"],
-  seen: {
-    agentLink: string | null;
-    reason: string;
-    target: Parameters<typeof writeRecord>[1];
-    progress: Parameters<typeof writeRecord>[3];
-  },
-): Promise<{ next: RunRecord; rung: WatchedRun["doorbell"] }> {
-  const { facts, record } = run;
-  const result = await ringAll(ctx.doorbells, {
-    id: `${record.runId}:${kind}`,
-    kind,
-    repo: facts.repo,
-    issue: facts.number,
-    title: facts.title,
-    issueUrl: facts.url,
-    runLink: seen.agentLink,
-    reason: next.reason ?? seen.reason,
-  });
-  if (result.failed.length > 0) return { next, rung: { kind, ...result } };
-  const delivered = markDoorbellDelivered(next);
-  await writeRecord(ctx, seen.target, delivered, seen.progress);
-  return { next: delivered, rung: { kind, ...result } };
-}
-
-/** Send, confirm or keep waiting on the record's stop; returns the record after it. A failed send stays owed. */
-async function performStop(
-  ctx: TickContext,
-  run: Assembled,
-  record: RunRecord,
-  now: string,
-  failures: IssueFailure[],
-): Promise<RunRecord> {
-  const plan = planStop(record, run.agent.state, now, ctx.config.limits.leaseMinutes);
-  switch (plan.kind) {
-    case "none":
-    case "wait":
-      return record;
-    case "confirm":
-      return markStopped(record, now);
-    case "request": {
-      if (ctx.config.dryRun || !record.stop) return record;
-      try {
-        await ctx.executor.stop({
-          repo: record.repo,
-          runId: record.runId,
-          threadId: run.agent.threadId ?? record.threadId,
-          reason: record.stop.reason,
-          forced: plan.forced,
-        });
-      } catch (error) {
-        failures.push({ repo: record.repo, issue: record.issue, stage: "stop", error: describeError(error) });
-        return record;
-      }
-      const requested = markStopRequested(record, now, plan.forced);
-      // Read it back: an executor that stops at once (T3) frees the run in this tick, so an issue
-      // closed under its agent never holds the lock, or leaves the agent working, past it.
-      try {
-        const after = await ctx.executor.status({ repo: record.repo, runId: record.runId, threadId: record.threadId });
-        return mayBeWorking(after.state) ? requested : markStopped(requested, now);
-      } catch {
-        return requested; // confirmed on a later tick
-      }
-    }
-    default:
-      return plan satisfies never;
-  }
-}
-
-/**
- * The commit the run delivered. Pushed to the default branch: the newest of the
- * agent's commits (its message carries the run's trailer) referencing the issue
- * since the dispatch. By pull request: the head of the run's own pull request,
- * committed since the dispatch, and the agent's. `strays` are the other commits
- * that referenced the issue meanwhile: listed, never judged.
- */
-function deliveredBy(
-  run: Assembled,
-  repoCommits: RepoCommitFacts | undefined,
-): { delivered: Delivered | null; strays: string[] } {
-  const { facts, record } = run;
-  const since = record.dispatchedAt ?? record.claimedAt;
-  const answers = new Map<string, CommitAnswer>((repoCommits?.commits ?? []).map((c) => [c.sha, c]));
-  // Only the shas the batch asked about have a known message; an unknown one is never the agent's.
-  const isAgents = (sha: string) => isAgentCommit(answers.get(sha)?.message, record.runId);
-  const asked = facts.references.filter((ref) => answers.has(ref.sha));
-  const strays = notTheAgents(asked, { repo: facts.repo, since, isAgents });
-  if (run.branch !== null) {
-    const pull = deliveredPullRequest(repoCommits?.pullRequests.get(run.branch) ?? [], {
-      since,
-      runId: record.runId,
-    });
-    const delivered = pull && {
-      sha: pull.head.sha,
-      at: pull.head.committedAt,
-      answer: pull.head,
-      pullRequest: { number: pull.number, url: pull.url },
-    };
-    return { delivered, strays };
-  }
-  const pushed = pushedCommit(facts.references, {
-    repo: facts.repo,
-    since,
-    onDefaultBranch: (sha) => answers.get(sha)?.onDefaultBranch === true,
-    isAgents,
-  });
-  const delivered = pushed && { sha: pushed.sha, at: pushed.at, answer: answers.get(pushed.sha), pullRequest: null };
-  return { delivered, strays };
-}
-
-/**
- * Bring the issue's labels and state in line with the record (idempotent: completes a transition
- * a crash cut short). A run delivered by pull request leaves the issue open: merging the pull
- * request, after review, closes it.
- */
-async function settle(ctx: TickContext, facts: RunIssueFacts, record: RunRecord): Promise<void> {
-  const ref = { repo: facts.repo, number: facts.number };
-  const change = labelDiff(facts.labels, labelsFor(record, ctx.config.labels));
-  const closeIssue = record.phase === "closed" && facts.open && ctx.config.delivery === "push";
-  await relabel(ctx, ref, change, async () => {
-    if (closeIssue) await ctx.writer.closeAsCompleted(ref);
-  });
-}
-
-/**
- * Apply a label change with the lock coming off last (after `beforeUnlock`). Until every other
- * write has landed the issue stays locked, so a write that fails part-way leaves the issue to the
- * next watch tick, which finishes it; never to the poll, which would dispatch an escalated issue
- * again if it had lost its lock but kept its ready label.
- */
-async function relabel(
-  ctx: TickContext,
-  ref: { repo: string; number: number },
-  change: { add: string[]; remove: string[] },
-  beforeUnlock: () => Promise<void> = () => Promise.resolve(),
-): Promise<void> {
-  const lock = ctx.config.labels.inProgress.toLowerCase();
-  await ctx.writer.addLabels(ref, change.add);
-  for (const label of change.remove) if (label.toLowerCase() !== lock) await ctx.writer.removeLabel(ref, label);
-  await beforeUnlock();
-  for (const label of change.remove) if (label.toLowerCase() === lock) await ctx.writer.removeLabel(ref, label);
-}
-
-/**
- * The loop's own comment carries a record it cannot read: never guess at it.
- * Hand the issue to a human with the reason, in place of the broken record.
- */
-async function escalateBadRecord(
-  ctx: TickContext,
-  issue: RunIssueFacts,
-  comment: { id: number; body: string } | null,
-  why: string,
-): Promise<WatchedRun> {
-  const { labels } = ctx.config;
-  const ref = { repo: issue.repo, number: issue.number };
-  // No comment: the record could not be found within the pages read; a new comment says so.
-  const reason = `run record ${comment === null ? "not found" : "unreadable"} (${why}); handed to a human, nothing was guessed`;
-  const what =
-    comment === null ? "The loop's run record could not be found" : "The run record in this comment could not be read";
-  const body = `### afk-loop: handed to a human\n\n${what}: ${escapeText(why, 300)}.\nThe loop stopped driving this issue. Re-apply \`${labels.ready}\` to start a fresh run.\n`;
-  await ctx.writer.writeProgress(ref, comment, body);
-  await relabel(ctx, ref, labelDiff(issue.labels, { add: [labels.human], remove: [labels.inProgress, labels.ready] }));
-  const result = ctx.config.dryRun
-    ? null
-    : await ringAll(ctx.doorbells, {
-        id: `${refKey(issue)}:${comment === null ? "record-not-found" : `unreadable-record:${comment.id}`}`,
-        kind: "needs-human",
-        repo: issue.repo,
-        issue: issue.number,
-        title: issue.title,
-        issueUrl: issue.url,
-        runLink: null,
-        reason,
-      });
-  return {
-    ...ignored(issue, reason),
-    action: "escalate-bad-record",
-    doorbell: result && { kind: "needs-human", ...result },
-  };
-}
-
-function ignored(issue: RunIssueFacts, reason: string): WatchedRun {
-  return {
-    repo: issue.repo,
-    number: issue.number,
-    title: issue.title,
-    url: issue.url,
-    runId: null,
-    attempt: null,
-    agent: null,
-    agentLink: null,
-    sha: null,
-    ci: null,
-    failing: null,
-    action: "ignored",
-    reason,
-    phase: null,
-    since: null,
-    fixForwards: null,
-    ciStage: null,
-    doorbell: null,
   };
 }
 
