@@ -613,7 +613,13 @@ function aGuard({ tripped = false, used = 0, limit = 50 }: { tripped?: boolean; 
   const breaker: BreakerState = tripped
     ? { streak: [], tripped: { at: GUARD_NOW, runs: [failed(4), failed(5)], rung: true } }
     : { streak: [], tripped: null };
-  return fleetGuard(Array<number>(used).fill(minute), breaker, { maxDispatchesPerDay: limit, breakerFailures: 2 }, "dashboard", GUARD_NOW);
+  return fleetGuard(
+    Array<number>(used).fill(minute),
+    breaker,
+    { maxDispatchesPerDay: limit, breakerFailures: 2 },
+    "dashboard",
+    GUARD_NOW,
+  );
 }
 
 describe("guard rails", () => {

@@ -34,7 +34,7 @@ export const minuteOf = (at: Instant): number => Math.floor(Date.parse(at) / 60_
 const instantOf = (minute: number): Instant => new Date(minute * 60_000).toISOString();
 
 /** Whether a start at epoch minute `at` still counts at `nowMinute`: the window is (now - 24 h, now]. */
-export function inDayWindow(at: number, nowMinute: number): boolean {
+function inDayWindow(at: number, nowMinute: number): boolean {
   return at > nowMinute - DAY_MINUTES && at <= nowMinute;
 }
 
@@ -74,7 +74,7 @@ export interface EndedRun {
   ending: RunEnding;
 }
 
-export interface FailedRun {
+interface FailedRun {
   runId: string;
   repo: RepoSlug;
   number: number;
@@ -205,7 +205,7 @@ export interface ControlRequest {
  * loop's login applies later (another workflow sharing `github-actions[bot]`)
  * is not vouched for by an old request.
  */
-export const VOUCH_MINUTES = 15;
+const VOUCH_MINUTES = 15;
 
 /**
  * The person behind a label the loop itself applied (the ready label for

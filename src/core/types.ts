@@ -100,8 +100,7 @@ export type DoorbellKind = (typeof DOORBELL_KINDS)[number];
  * tripped, or the daily budget ran out. Apart from DOORBELL_KINDS, which a run
  * record may hold: no run ever owes one of these.
  */
-export const FLEET_DOORBELL_KINDS = ["breaker", "daily-budget"] as const;
-export type FleetDoorbellKind = (typeof FLEET_DOORBELL_KINDS)[number];
+export type FleetDoorbellKind = "breaker" | "daily-budget";
 
 // --- the executor -------------------------------------------------------------
 

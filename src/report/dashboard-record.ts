@@ -68,7 +68,6 @@ const ControlLogSchema = z.strictObject({
   by: z.string().max(100),
   at: z.iso.datetime(),
 });
-export type ControlLogEntry = z.infer<typeof ControlLogSchema>;
 export const CONTROL_LOG_LINES = 10;
 const CONTROL_REQUESTS = 20;
 
@@ -116,7 +115,7 @@ export function emptyRecord(now: Instant): DashboardRecord {
   return { v: 1, since: now, finished: [], events: [] };
 }
 
-export const EMPTY_GUARD: GuardState = { streak: [], tripped: null, budgetRungAt: null, log: [], requests: [] };
+const EMPTY_GUARD: GuardState = { streak: [], tripped: null, budgetRungAt: null, log: [], requests: [] };
 
 /** Adds requests, newest first, keeping the last few (they only vouch for labels applied minutes later). */
 export function withRequests(guard: GuardState, requests: readonly GuardState["requests"][number][]): GuardState {
