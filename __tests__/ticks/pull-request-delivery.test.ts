@@ -89,6 +89,24 @@ describe("delivery: pull-request", () => {
     expect(loop.doorbells()).toEqual([`done ${REPO}#1`]);
   });
 
+  it("auto-merged with its branch deleted before the watch saw it: done, on the pull request's real head", async () => {
+    const loop = await startPullRequestWorld(readyIssue(1, { agent: "pull-request", ci: ["green"] }));
+    await loop.round();
+    const store = loop.sandbox.world.store;
+    for (let tick = 0; tick < 6 && pullRequests(loop).length === 0; tick++) loop.advance();
+    loop.advance(); // CI goes green, and the auto-merge merges and deletes the branch at once
+    const head = store.repo(REPO)?.branches.get(RUN_ID);
+    const [pull] = pullRequests(loop);
+    store.mergePullRequest(REPO, pull?.number ?? 0, { by: "maya", deleteBranch: true });
+    expect(store.repo(REPO)?.branches.has(RUN_ID)).toBe(false);
+    expect(loop.issue(1).state).toBe("closed"); // `Closes #1` in its description
+    const watch = await loop.watch();
+    expect(watch.runs).toMatchObject([{ action: "close", ci: "green", sha: head }]);
+    expect(loop.record(1)).toMatchObject({ phase: "closed", pushedSha: head });
+    expect(loop.labels(1)).not.toContain(LABELS.inProgress);
+    expect(loop.doorbells()).toEqual([`done ${REPO}#1`]);
+  });
+
   it("a fork's pull request from a branch of the same name never counts, however green", async () => {
     const loop = await startPullRequestWorld(readyIssue(1, { agent: "run-forever" }));
     await loop.round();
