@@ -9,7 +9,8 @@
 import { afterEach } from "vitest";
 import { parseConfig, type Config } from "../src/core/config.js";
 import { RECORD_MARKER_PREFIX } from "../src/github/reads.js";
-import { decodeRunRecord, runIdFor, type RunRecord } from "../src/core/run-record.js";
+import { runIdFor, type RunRecord } from "../src/core/run-record.js";
+import { decodeRunRecord } from "../src/core/record-codec.js";
 import { threadIdFor } from "../src/executors/t3.js";
 import type { LogEntry } from "../src/sandbox/github/request-log.js";
 import type { Issue } from "../src/sandbox/github/store.js";

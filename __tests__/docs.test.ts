@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { SKIP_CODES } from "../src/core/policy.js";
-import { RECORD_ERROR_CODES } from "../src/core/run-record.js";
+import { SKIP_CODES } from "../src/core/skip-reasons.js";
+import { RECORD_ERROR_CODES } from "../src/core/record-codec.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");

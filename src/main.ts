@@ -3,7 +3,8 @@
 // Must never make a request before the config is valid and the kill switch
 // is read: a disarmed or misconfigured loop is inert (zero requests).
 
-import { ConfigError, INPUT_NAMES, SECRET_INPUTS, TICKS, parseConfig, type Config } from "./core/config.js";
+import { ConfigError, INPUT_NAMES, SECRET_INPUTS, parseConfig, type Config } from "./core/config.js";
+import { TICKS } from "./core/types.js";
 // Not @actions/core: it loads an HTTP client at start-up, and a disarmed step should cost little more than node.
 import * as core from "./workflow-commands.js";
 import { headline } from "./report/headline.js";

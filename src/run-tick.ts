@@ -8,7 +8,9 @@
 
 // The runner commands main.ts uses too: the action bundles one implementation, not @actions/core.
 import * as core from "./workflow-commands.js";
-import { shardRepos, type Config, type Tick } from "./core/config.js";
+import { type Config } from "./core/config.js";
+import { type Tick } from "./core/types.js";
+import { shardRepos } from "./core/shard.js";
 import type { RequestCounts } from "./github/client.js";
 import { writeSummary } from "./report/action-summary.js";
 import { githubStatus } from "./github/errors.js";

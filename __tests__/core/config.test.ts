@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, INPUT_DEFAULTS, parseConfig, shardRepos } from "../../src/core/config.js";
+import { ConfigError, INPUT_DEFAULTS, parseConfig } from "../../src/core/config.js";
+import { shardRepos } from "../../src/core/shard.js";
 
 /** The least an armed loop needs; tests override what they are about. */
 const ARMED = { "kill-switch": "off", "github-token": "ghs_x", "t3-url": "https://t3.local", "t3-token": "t3tok" };

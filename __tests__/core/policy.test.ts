@@ -12,16 +12,13 @@ import {
 } from "../../__fixtures__/core.js";
 import type { Config } from "../../src/core/config.js";
 import {
-  SKIP_CODES,
   awaitingNativeBlockerCheck,
-  describeSkip,
   ROLE_LOOKUPS_PER_ISSUE,
   rolesToResolve,
   selectDispatches,
   type Selection,
-  type SkipCode,
-  type SkipReason,
 } from "../../src/core/policy.js";
+import { SKIP_CODES, describeSkip, type SkipCode, type SkipReason } from "../../src/core/skip-reasons.js";
 import type { Actor, Instant, IssueRef, ReadyIssue } from "../../src/core/types.js";
 
 interface Setup {

@@ -16,7 +16,8 @@ import {
   renderProgress,
   type ProgressView,
 } from "../../src/core/progress.js";
-import { decodeRunRecord, encodeRunRecord, RECORD_LIMITS } from "../../src/core/run-record.js";
+import { RECORD_LIMITS } from "../../src/core/run-record.js";
+import { decodeRunRecord, encodeRunRecord } from "../../src/core/record-codec.js";
 import { CI_STATES, RUN_PHASES, type CiVerdict } from "../../src/core/types.js";
 
 const COMMIT_URL = `https://github.com/acme/api/commit/${RED_SHA}`;

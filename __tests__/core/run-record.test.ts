@@ -4,17 +4,15 @@ import { aRunRecord, RUN_T0 } from "../../__fixtures__/core.js";
 import {
   ACTION_KINDS,
   claimRecord,
-  decodeRunRecord,
   dispatchedAt,
   dispatchedRecord,
-  encodeRunRecord,
   previousAttempts,
   RECORD_LIMITS,
   runIdFor,
   RunRecordSchema,
-  type RecordErrorCode,
   type RunRecord,
 } from "../../src/core/run-record.js";
+import { decodeRunRecord, encodeRunRecord, type RecordErrorCode } from "../../src/core/record-codec.js";
 import { DOORBELL_KINDS, EXECUTOR_KINDS, RUN_PHASES } from "../../src/core/types.js";
 
 /** A v1 marker around arbitrary JSON, built independently of the encoder. */

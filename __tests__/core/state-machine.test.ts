@@ -15,20 +15,23 @@ import {
   RUN_T0,
   runMinute,
 } from "../../__fixtures__/core.js";
-import { encodeRunRecord, RECORD_LIMITS, RunRecordSchema, type RunRecord } from "../../src/core/run-record.js";
+import { RECORD_LIMITS, RunRecordSchema, type RunRecord } from "../../src/core/run-record.js";
+import { encodeRunRecord } from "../../src/core/record-codec.js";
 import {
   ACTION_KINDS,
-  applyAction,
-  DISPATCH_REFUSAL_LIMIT,
-  refusedDispatch,
-  doorbellFor,
-  markDoorbellDelivered,
   nextAction,
   type Action,
   type ActionKind,
   type RunState,
   type StateMachineConfig,
 } from "../../src/core/state-machine.js";
+import {
+  applyAction,
+  DISPATCH_REFUSAL_LIMIT,
+  refusedDispatch,
+  doorbellFor,
+  markDoorbellDelivered,
+} from "../../src/core/apply-action.js";
 import {
   AGENT_STATES,
   CI_STATES,

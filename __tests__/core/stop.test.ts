@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { aConfig, aRunRecord, runMinute } from "../../__fixtures__/core.js";
 import { labelsFor } from "../../src/core/labels.js";
-import { decodeRunRecord, encodeRunRecord, type RunRecord } from "../../src/core/run-record.js";
+import { type RunRecord } from "../../src/core/run-record.js";
+import { decodeRunRecord, encodeRunRecord } from "../../src/core/record-codec.js";
 import {
   describeStop,
   handOver,

@@ -5,7 +5,7 @@
 // with the executor's message.
 
 import { describe, expect, it } from "vitest";
-import { DISPATCH_REFUSAL_LIMIT } from "../../src/core/state-machine.js";
+import { DISPATCH_REFUSAL_LIMIT } from "../../src/core/apply-action.js";
 import { LABELS, readyIssue, REPO, startLoop, stopLoopsAfterEach, tickWorld } from "../../__fixtures__/ticks.js";
 
 stopLoopsAfterEach();

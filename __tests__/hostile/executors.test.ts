@@ -9,7 +9,7 @@ import type { T3Fault } from "../../src/sandbox/t3/faults.js";
 import { startSandbox } from "../../src/sandbox/world/sandbox.js";
 import { driveRounds } from "../../__fixtures__/faults.js";
 import { approved, hostileSuiteWorld, HOSTILE_LOOP } from "../../__fixtures__/faults-hostile.js";
-import { decodeRunRecord } from "../../src/core/run-record.js";
+import { decodeRunRecord } from "../../src/core/record-codec.js";
 
 const TIMEOUT_MS = 400;
 const REPOS = ["acme/a", "acme/b", "acme/c"] as const;

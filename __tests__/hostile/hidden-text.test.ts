@@ -8,7 +8,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { implementerPrompt } from "../../src/core/prompt.js";
-import { decodeRunRecord, runIdFor } from "../../src/core/run-record.js";
+import { runIdFor } from "../../src/core/run-record.js";
+import { decodeRunRecord } from "../../src/core/record-codec.js";
 import { threadIdFor } from "../../src/executors/t3.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/world/sandbox.js";
 import { driveRounds, type RoundOutcome } from "../../__fixtures__/faults.js";

@@ -6,7 +6,8 @@
 // asked anything, and the other repos are served as usual.
 
 import { describe, expect, it } from "vitest";
-import { decodeRunRecord, encodeRunRecord, runIdFor, type RunRecord } from "../../src/core/run-record.js";
+import { runIdFor, type RunRecord } from "../../src/core/run-record.js";
+import { decodeRunRecord, encodeRunRecord } from "../../src/core/record-codec.js";
 import { renderMarkdown } from "../../src/report/render.js";
 import { recordSealFor } from "../../src/ticks/setup.js";
 import type { WatchReport } from "../../src/ticks/watch.js";

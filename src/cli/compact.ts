@@ -3,7 +3,7 @@
 // Pure text in, text out; must never drop a heading, a table's header or a
 // line that is not a table row.
 
-import { plural } from "../report/headline.js";
+import { plural } from "../core/markdown.js";
 
 const SEPARATOR = /^\|(?:\s*:?-{3,}:?\s*\|)+\s*$/;
 

@@ -12,9 +12,11 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { compactRound } from "./compact.js";
-import { ConfigError, INPUT_NAMES, parseConfig, shardRepos, TICKS, type Config } from "../core/config.js";
+import { ConfigError, INPUT_NAMES, parseConfig, type Config } from "../core/config.js";
+import { TICKS } from "../core/types.js";
+import { shardRepos } from "../core/shard.js";
 import { refKey } from "../core/refs.js";
-import { plural } from "../report/headline.js";
+import { plural } from "../core/markdown.js";
 import { renderMarkdown, renderTerminal, type ReportMeta } from "../report/render.js";
 import { finalState, simulate, type RoundReport } from "../sandbox/simulate.js";
 import { startSandbox, type Sandbox } from "../sandbox/world/sandbox.js";

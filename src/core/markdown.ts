@@ -94,3 +94,8 @@ export function link(text: string, url: string | null): string {
   const safe = safeUrl(url);
   return safe === null ? text : `[${text}](${safe})`;
 }
+
+/** `1 request`, `2 requests`: counts in every report read right. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

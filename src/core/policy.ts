@@ -1,26 +1,19 @@
 // policy: the poll tick's one decision. Given the ready set, the lock (every
 // open issue carrying the in-progress label) and the config, it says which
 // issues to dispatch now and, for every other one, the single reason why not.
-// Owns the order of the gates (docs/design.md §6), the trust rule, the capacity
-// arithmetic, and which actors' roles are worth a lookup (rolesToResolve).
+// Owns how the gates are applied (their order is SKIP_CODES, docs/design.md §6),
+// the capacity arithmetic, and which actors' roles are worth a lookup
+// (rolesToResolve); the trust rule itself is trust.ts.
 // Never performs I/O, never reads a clock, never mutates its inputs, and its
 // answer does not depend on the order they arrive in.
 
 import { assertNever } from "./assert-never.js";
 import type { Config } from "./config.js";
-import { comparePriority, formatRef, refKey, sameRepo } from "./refs.js";
+import { comparePriority, refKey, sameRepo } from "./refs.js";
+import { isBot, isTrusted, needsRole } from "./trust.js";
+import type { SkipReason } from "./skip-reasons.js";
 import { mostlyHidden } from "./prompt.js";
-import {
-  ROLES,
-  type Actor,
-  type Blocker,
-  type ContentEdit,
-  type Instant,
-  type IssueRef,
-  type ReadyIssue,
-  type RepoSlug,
-  type Role,
-} from "./types.js";
+import type { Actor, ContentEdit, Instant, IssueRef, ReadyIssue, RepoSlug } from "./types.js";
 
 /**
  * Role look-ups spent on one issue per tick (its labeller and editors): a thread edited by
@@ -56,79 +49,6 @@ export interface Selection {
   /** Every other input issue, in priority order, each with exactly one reason. */
   skipped: Skip[];
 }
-
-/**
- * Why an issue was not dispatched, with the evidence the job summary prints.
- * An issue failing several gates gets the reason of the first (SKIP_CODES order).
- */
-export type SkipReason =
-  | { code: "kill-switch" }
-  /** Kill switch `stop`: the watch tick is stopping every agent; nothing starts. */
-  | { code: "emergency-stop" }
-  | { code: "draining" }
-  | { code: "not-allowlisted"; repo: RepoSlug }
-  /** The ready set named the same issue more than once: an adapter fault, and no copy is trusted to be the real one. */
-  | { code: "duplicate"; copies: number }
-  | { code: "already-running"; label: string }
-  | { code: "handed-to-human"; label: string }
-  /** `actor` null: the timeline names nobody for the label. `role` null only then. */
-  | { code: "untrusted-labeler"; actor: string | null; role: Role | "unknown" | null; bot: boolean; needs: Role }
-  /** GitHub holds more edits than the loop read: an unread one, maybe after the label, may be anyone's. */
-  | { code: "edit-history-unread"; labeledAt: Instant | null }
-  /** The earliest edit after the label by someone untrusted; later edits, trusted or not, do not undo it. */
-  | { code: "edited-after-approval"; editor: string | null; editedAt: Instant; labeledAt: Instant | null }
-  /** Title and body are mostly text the rendered issue hides (see visible-text.ts). */
-  | { code: "mostly-hidden"; hiddenChars: number; visibleChars: number }
-  | { code: "max-runs-reached"; runs: number; limit: number }
-  /** Only the blockers still blocking (open or unreadable). */
-  | { code: "blocked"; blockers: Blocker[] }
-  /** The repo was full before this tick; `holders` are the issues in flight there. */
-  | { code: "repo-busy"; repo: RepoSlug; holders: IssueRef[]; limit: number }
-  /** The repo had room this tick, but more urgent issues took it; `by` took the last slot. */
-  | { code: "outranked"; by: IssueRef }
-  | { code: "max-in-flight"; inFlight: number; limit: number };
-
-/**
- * The gates in the order they are applied. The switch comes first so that,
- * when it is on or draining, every issue gets that reason and nothing else is
- * looked at. Then facts about the issue's standing that the tick already
- * holds, most fundamental first: is it ours to run at all (allowlist, a single
- * listing), is it already running or handed to a human (states the loop
- * itself set). Then approval: was the label applied by someone trusted, and is
- * the text still what they approved. Then the run budget and the blockers.
- *
- * Capacity comes last, after trust (issue #11): the reason describes the
- * issue, not the moment, so an untrusted issue says `untrusted-labeler`
- * whether or not its repo happens to be full this tick, instead of flipping
- * between `repo-busy` and `untrusted-labeler` as runs come and go. The price:
- * the labeller's role (one REST call per repo and login) is looked up for
- * every eligible ready issue, busy repo or not (rolesToResolve). The role
- * lookup cache keeps that to one call per (repo, login) per tick.
- * `repo-busy` (full before this tick), `outranked` (filled by this tick's
- * dispatches) and `max-in-flight` close the list.
- */
-export const SKIP_CODES = [
-  "kill-switch",
-  "emergency-stop",
-  "draining",
-  "not-allowlisted",
-  "duplicate",
-  "already-running",
-  "handed-to-human",
-  "untrusted-labeler",
-  "edit-history-unread",
-  "edited-after-approval",
-  "mostly-hidden",
-  "max-runs-reached",
-  "blocked",
-  "repo-busy",
-  "outranked",
-  "max-in-flight",
-] as const satisfies readonly SkipReason["code"][];
-export type SkipCode = (typeof SKIP_CODES)[number];
-
-// SKIP_CODES must list every reason, not just some.
-const _everyCodeListed: [Exclude<SkipReason["code"], SkipCode>] extends [never] ? true : never = true;
 
 /**
  * Chooses what to dispatch this tick. Cheap (sorting, no I/O) and
@@ -252,34 +172,6 @@ export function rolesToResolve(input: PolicyInput): { repo: RepoSlug; login: str
   }
 
   return [...wanted.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, pair]) => pair);
-}
-
-/**
- * Whether an actor's word counts: for the ready label, and for edits and
- * comments made after it. Listed users are trusted whatever their role; bots
- * only when listed; everyone else needs at least the minimum role. Unknown or
- * missing means untrusted.
- */
-export function isTrusted(actor: Actor | null, trust: Config["trust"]): boolean {
-  if (actor === null) return false;
-  if (isListed(actor, trust)) return true;
-  if (isBot(actor) || actor.role === "unknown") return false;
-  return ROLES.indexOf(actor.role) >= ROLES.indexOf(trust.minLabelerRole);
-}
-
-/** Only an unlisted, non-bot actor of unknown role is trusted or not depending on a role lookup. */
-function needsRole(actor: Actor, trust: Config["trust"]): boolean {
-  return actor.role === "unknown" && !isListed(actor, trust) && !isBot(actor);
-}
-
-function isListed(actor: Actor, trust: Config["trust"]): boolean {
-  const login = actor.login.toLowerCase();
-  return trust.trustedUsers.some((user) => user.toLowerCase() === login);
-}
-
-// An adapter that forgets to set isBot must not make a bot trusted.
-function isBot(actor: Actor): boolean {
-  return actor.isBot || actor.login.toLowerCase().endsWith("[bot]");
 }
 
 function haltReason(killSwitch: PolicyConfig["killSwitch"]): SkipReason | null {
@@ -444,55 +336,4 @@ export function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] 
     seen.add(k);
     return true;
   });
-}
-
-// --- rendering ----------------------------------------------------------------
-
-/**
- * One short line a maintainer reads in the job summary. Refs in `relativeTo`
- * (the skipped issue's repo) are written `#N`.
- */
-export function describeSkip(reason: SkipReason, relativeTo?: RepoSlug): string {
-  const ref = (r: IssueRef) => formatRef(r, relativeTo);
-  switch (reason.code) {
-    case "kill-switch":
-      return "kill switch is on: nothing starts";
-    case "emergency-stop":
-      return "emergency stop (kill switch stop): every agent is being stopped, nothing starts";
-    case "draining":
-      return "draining: in-flight runs finish, nothing new starts";
-    case "not-allowlisted":
-      return `${reason.repo} is not on the allowlist`;
-    case "duplicate":
-      return `listed ${reason.copies} times in the ready set; none started`;
-    case "already-running":
-      return `already running (${reason.label})`;
-    case "handed-to-human":
-      return `handed to a human (${reason.label})`;
-    case "untrusted-labeler":
-      if (reason.actor === null) return "nobody can be named as applying the ready label";
-      if (reason.bot) return `labelled by @${reason.actor} (a bot; bots need to be in trusted-users)`;
-      return `labelled by @${reason.actor} (role: ${reason.role ?? "unknown"}; needs ${reason.needs})`;
-    case "edit-history-unread":
-      return "its edit history is longer than the loop reads, so an edit after the ready label may be anyone's; open a fresh issue with the approved text";
-    case "edited-after-approval": {
-      const editor = reason.editor === null ? "an unknown account" : `@${reason.editor}`;
-      const labeledAt = reason.labeledAt ?? "time unknown";
-      return `edited by ${editor} at ${reason.editedAt}, after the ready label (${labeledAt}); a trusted person must re-apply it`;
-    }
-    case "mostly-hidden":
-      return `mostly hidden: ${reason.hiddenChars} characters the rendered issue does not show (HTML comments, invisible characters) against ${reason.visibleChars} visible; make the text visible and re-apply the label`;
-    case "max-runs-reached":
-      return `already had ${reason.runs} runs (max-runs-per-issue ${reason.limit})`;
-    case "blocked":
-      return `blocked by ${reason.blockers.map((b) => `${ref(b.ref)} (${b.state})`).join(", ")}`;
-    case "repo-busy":
-      return `repo busy: ${reason.holders.map(ref).join(", ")} in flight (max-per-repo ${reason.limit})`;
-    case "outranked":
-      return `outranked by ${ref(reason.by)}, which took the repo's last free slot`;
-    case "max-in-flight":
-      return `${reason.inFlight} runs in flight (max-in-flight ${reason.limit})`;
-    default:
-      return assertNever(reason);
-  }
 }

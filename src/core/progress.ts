@@ -8,7 +8,8 @@
 import { assertNever } from "./assert-never.js";
 import { code, escapeText, link } from "./markdown.js";
 import { describeStop } from "./stop.js";
-import { encodeRunRecord, type RecordSeal, type RunRecord } from "./run-record.js";
+import { type RunRecord } from "./run-record.js";
+import { encodeRunRecord, type RecordSeal } from "./record-codec.js";
 import type { CiVerdict, FailingCheck, IssueRef } from "./types.js";
 
 /** GitHub rejects comments over 65,536 characters; stay far below it. */

@@ -1,5 +1,5 @@
 // State machine (docs/design.md §5): one in-flight run's facts in, the one action the
-// watch tick should take out, plus the record bookkeeping that action implies.
+// watch tick should take out (apply-action.ts writes down what performing it means).
 // Pure and total: every phase and agent state has an answer, first match wins
 // in the design's table order. Performs nothing; the tick does the I/O.
 //
@@ -23,8 +23,8 @@
 import { assertNever } from "./assert-never.js";
 import { failureSignature } from "./ci.js";
 import type { Config } from "./config.js";
-import { RECORD_LIMITS, type ActionKind, type RunRecord } from "./run-record.js";
-import { truncate } from "./markdown.js";
+import type { ActionKind, RunRecord } from "./run-record.js";
+import { plural, truncate } from "./markdown.js";
 import type { AgentStatus, CiVerdict, DoorbellKind, FailingCheck, Instant } from "./types.js";
 
 export { ACTION_KINDS, type ActionKind } from "./run-record.js";
@@ -172,7 +172,7 @@ function afterPush(state: RunState, pushed: { sha: string; at: Instant }, config
       if (signature === record.lastFailureSignature && record.sameFailureStreak >= limits.sameFailureLimit) {
         return freeze(
           "same-failure",
-          `the same checks still fail after ${record.sameFailureStreak} fix-forward${plural(record.sameFailureStreak)} in a row`,
+          `the same checks still fail after ${plural(record.sameFailureStreak, "fix-forward")} in a row`,
         );
       }
       if (record.fixForwards >= limits.fixForwardAttempts) {
@@ -278,137 +278,9 @@ function beforePush(state: RunState, config: StateMachineConfig, awaitingFix: bo
   }
 }
 
-/** The doorbell an action rings once performed; null for actions that ring nothing. */
-export function doorbellFor(action: Action): DoorbellKind | null {
-  switch (action.kind) {
-    case "close":
-    case "close-no-ci":
-      return "done";
-    case "freeze":
-      return "frozen";
-    case "escalate-prepush":
-    case "escalate-no-ci":
-    case "escalate-lost":
-      return "needs-human";
-    case "ring":
-      return action.doorbell;
-    case "fix-forward":
-    case "adopt":
-    case "release":
-    case "wait":
-      return null;
-    default:
-      return assertNever(action);
-  }
-}
-
-/**
- * The record after the tick has performed `action`. Terminal actions leave
- * their doorbell owed (`delivered: false`); the tick rings and, on success,
- * applies `ring` (or markDoorbellDelivered). `wait` changes nothing, so a
- * quiet tick has nothing to write. A workflow executor's fix-forward starts a
- * new run: the tick stores its id in `threadId` itself.
- */
-export function applyAction(record: RunRecord, action: Action, now: Instant): RunRecord {
-  const owed = (): RunRecord["doorbell"] => {
-    const kind = doorbellFor(action);
-    return kind === null ? null : { kind, delivered: false };
-  };
-  const reason = truncate(action.reason, RECORD_LIMITS.reason);
-  switch (action.kind) {
-    case "close":
-    case "close-no-ci":
-      return { ...record, phase: "closed", pushedSha: action.sha, lastAction: action.kind, reason, doorbell: owed() };
-    case "fix-forward":
-      return {
-        ...record,
-        pushedSha: action.sha,
-        fixForwards: record.fixForwards + 1,
-        firstRedAt: record.firstRedAt ?? now,
-        lastFailureSignature: action.signature,
-        sameFailureStreak: action.signature === record.lastFailureSignature ? record.sameFailureStreak + 1 : 1,
-        turnStartedAt: now,
-        lastAction: "fix-forward",
-      };
-    case "freeze":
-      return {
-        ...record,
-        phase: "frozen",
-        pushedSha: action.sha,
-        firstRedAt: record.firstRedAt ?? now,
-        lastFailureSignature: action.signature,
-        lastAction: "freeze",
-        reason,
-        doorbell: owed(),
-      };
-    case "escalate-no-ci":
-      return {
-        ...record,
-        phase: "escalated",
-        pushedSha: action.sha,
-        lastAction: action.kind,
-        reason,
-        doorbell: owed(),
-      };
-    case "escalate-prepush":
-    case "escalate-lost":
-      return { ...record, phase: "escalated", lastAction: action.kind, reason, doorbell: owed() };
-    case "adopt": {
-      // The dispatch happened between claim and now; the claim time is the closer, stricter guess.
-      const dispatchedAt = record.dispatchedAt ?? record.claimedAt;
-      return {
-        ...record,
-        phase: "dispatched",
-        threadId: action.threadId ?? record.threadId,
-        dispatchedAt,
-        turnStartedAt: record.turnStartedAt ?? dispatchedAt,
-        lastAction: "adopt",
-      };
-    }
-    case "release":
-      return { ...record, phase: "released", lastAction: "release", reason, doorbell: null };
-    case "ring":
-      return markDoorbellDelivered(record);
-    case "wait":
-      return record;
-    default:
-      return assertNever(action);
-  }
-}
-
-/** Refused dispatches (4xx) an attempt gets, across ticks, before the issue goes to a human. */
-export const DISPATCH_REFUSAL_LIMIT = 3;
-
-/**
- * What to do after the executor refused a dispatch (a 4xx: no agent started),
- * given the claim's record. Below DISPATCH_REFUSAL_LIMIT the claim is given
- * back (the next tick retries the same attempt, so the count carries over in
- * `refusals`); at the limit the issue goes to a human with the executor's
- * message, rather than being dispatched and refused on every tick.
- */
-export function refusedDispatch(record: RunRecord, message: string, now: Instant): RunRecord {
-  const refusals = (record.refusals ?? 0) + 1;
-  const said = `the executor refused the dispatch ${refusals} time${plural(refusals)}`;
-  const action: Action =
-    refusals >= DISPATCH_REFUSAL_LIMIT
-      ? { kind: "escalate-prepush", cause: "refused", reason: `${said}; handed to a human: ${message}` }
-      : { kind: "release", reason: `dispatch failed (${said} of ${DISPATCH_REFUSAL_LIMIT}): ${message}` };
-  return { ...applyAction(record, action, now), refusals };
-}
-
-/** The owed doorbell, now delivered. A record that owes nothing is returned as is. */
-export function markDoorbellDelivered(record: RunRecord): RunRecord {
-  if (record.doorbell === null || record.doorbell.delivered) return record;
-  return { ...record, doorbell: { kind: record.doorbell.kind, delivered: true } };
-}
-
 /** True when `limitMinutes` have passed from `from` to `now` (inclusive), or either instant is unreadable. */
 function timeUp(now: Instant, from: Instant, limitMinutes = 0): boolean {
   const elapsed = Date.parse(now) - Date.parse(from);
   if (Number.isNaN(elapsed)) return true;
   return elapsed >= limitMinutes * 60_000;
-}
-
-function plural(n: number): string {
-  return n === 1 ? "" : "s";
 }

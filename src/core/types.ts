@@ -135,3 +135,7 @@ export interface CiVerdict {
   /** Sorted failing check names joined with `, `; null unless red. */
   signature: string | null;
 }
+
+/** The two halves of a run, in the order they run. */
+export const TICKS = ["watch", "poll"] as const;
+export type Tick = (typeof TICKS)[number];

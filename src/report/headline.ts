@@ -1,10 +1,11 @@
 // The report's first line: what state the loop is in, at a glance. Pure, and
-// imports only assert-never, so the disarmed path in main.ts can use it without
-// loading the rest of the report. Owns the one rule about colour: the emoji is green only
+// imports only two small pure helpers (assert-never, markdown), so the disarmed
+// path in main.ts can use it without loading the rest of the report. Owns the one rule about colour: the emoji is green only
 // when the loop is armed AND serves at least one repository; an armed loop with
 // nothing to serve is not "all good", it is a configuration to look at.
 
 import { assertNever } from "../core/assert-never.js";
+import { plural } from "../core/markdown.js";
 
 export type LoopState = "armed" | "draining" | "emergency-stop" | "stopped" | "disarmed";
 
@@ -53,9 +54,4 @@ export function headline({ state, repos, dryRun, stoppedBecause = null }: Headli
     default:
       return assertNever(state);
   }
-}
-
-/** `1 request`, `2 requests`: counts in every report read right. */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }

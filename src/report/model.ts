@@ -8,7 +8,8 @@
 
 import { assertNever } from "../core/assert-never.js";
 import type { RequestCounts } from "../github/client.js";
-import { SKIP_CODES, uniqueBy, type SkipCode } from "../core/policy.js";
+import { uniqueBy } from "../core/policy.js";
+import { SKIP_CODES, type SkipCode } from "../core/skip-reasons.js";
 import { refKey } from "../core/refs.js";
 import type { CiState, Instant } from "../core/types.js";
 import type { IssueFailure } from "../ticks/context.js";

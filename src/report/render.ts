@@ -11,7 +11,7 @@ import { formatRef } from "../core/refs.js";
 import type { IssueRef } from "../core/types.js";
 import type { PollReport } from "../ticks/poll.js";
 import type { WatchReport } from "../ticks/watch.js";
-import { plural } from "./headline.js";
+import { plural } from "../core/markdown.js";
 import { buildReport, type InFlightRow, type IssueLink, type ReportMeta, type ReportModel } from "./model.js";
 
 export type { ReportMeta } from "./model.js";

@@ -4,7 +4,7 @@
 // Owns the round loop and the final-state snapshot; decides nothing itself.
 
 import { parseConfig, type Config } from "../core/config.js";
-import { decodeRunRecord } from "../core/run-record.js";
+import { decodeRunRecord } from "../core/record-codec.js";
 import type { RequestCounts } from "../github/client.js";
 import { pollTick, type PollReport } from "../ticks/poll.js";
 import { createTickContext } from "../ticks/setup.js";

@@ -3,7 +3,7 @@
 // CLI); the ticks never construct an adapter themselves, so tests and the
 // sandbox hand them the same ones pointed at the emulators.
 
-import type { RecordSeal } from "../core/run-record.js";
+import type { RecordSeal } from "../core/record-codec.js";
 import type { Config } from "../core/config.js";
 import type { Executor } from "../executors/executor.js";
 import type { GitHubClient } from "../github/client.js";

@@ -6,31 +6,24 @@
 // In drain mode it starts nothing and reads nothing; in dry-run mode it reads
 // everything and reports what it would have dispatched.
 
-import { shardRepos } from "../core/config.js";
+import { shardRepos } from "../core/shard.js";
 import { pickProgressComment } from "../core/evidence.js";
 import { labelsFor } from "../core/labels.js";
-import {
-  awaitingNativeBlockerCheck,
-  describeSkip,
-  isTrusted,
-  rolesToResolve,
-  selectDispatches,
-  type Dispatch,
-  type SkipCode,
-} from "../core/policy.js";
+import { awaitingNativeBlockerCheck, rolesToResolve, selectDispatches, type Dispatch } from "../core/policy.js";
+import { isTrusted } from "../core/trust.js";
+import { describeSkip, type SkipCode } from "../core/skip-reasons.js";
 import { implementerPrompt, vetIssueText, type TrustedComment } from "../core/prompt.js";
 import { parseBlockedBy, refKey } from "../core/refs.js";
 import {
   claimRecord,
-  decodeRunRecord,
   dispatchedAt,
   dispatchedRecord,
   previousAttempts,
   runIdFor,
-  type DecodeResult,
   type RunRecord,
 } from "../core/run-record.js";
-import { refusedDispatch } from "../core/state-machine.js";
+import { decodeRunRecord, type DecodeResult } from "../core/record-codec.js";
+import { refusedDispatch } from "../core/apply-action.js";
 import type { Actor, Blocker, IssueRef, ReadyIssue, Role } from "../core/types.js";
 import { mayHaveStarted } from "../executors/executor.js";
 import { readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";

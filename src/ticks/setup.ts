@@ -11,7 +11,7 @@ import { WorkflowExecutor } from "../executors/workflow.js";
 import { createGitHubClient } from "../github/client.js";
 import { DryRunIssueWriter, GitHubIssueWriter } from "../github/writes.js";
 import { sinksFrom } from "../notify/doorbell.js";
-import type { RecordSeal } from "../core/run-record.js";
+import type { RecordSeal } from "../core/record-codec.js";
 import type { TickContext } from "./context.js";
 
 export interface SetupOptions {

@@ -5,7 +5,7 @@
 // it never stops the others. A quiet tick (nothing changed) writes nothing.
 
 import { judgeCommit, type CommitJudgement } from "../ci/verdict.js";
-import { shardRepos } from "../core/config.js";
+import { shardRepos } from "../core/shard.js";
 import {
   candidateShas,
   deliveredPullRequest,
@@ -19,8 +19,10 @@ import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
 import { escapeText } from "../core/markdown.js";
 import { fixForwardPrompt } from "../core/prompt.js";
 import { refKey } from "../core/refs.js";
-import { decodeRunRecord, type RunRecord } from "../core/run-record.js";
-import { applyAction, markDoorbellDelivered, nextAction, type ActionKind } from "../core/state-machine.js";
+import { type RunRecord } from "../core/run-record.js";
+import { decodeRunRecord } from "../core/record-codec.js";
+import { nextAction, type ActionKind } from "../core/state-machine.js";
+import { applyAction, markDoorbellDelivered } from "../core/apply-action.js";
 import {
   describeStop,
   handOverCause,
@@ -44,7 +46,7 @@ import type {
   RunPhase,
 } from "../core/types.js";
 import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
-import { isTrusted } from "../core/policy.js";
+import { isTrusted } from "../core/trust.js";
 import { RoleLookup } from "../github/lookups.js";
 import {
   COMMENT_PAGES_PER_ISSUE,

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { decodeRunRecord } from "../../../src/core/run-record.js";
+import { decodeRunRecord } from "../../../src/core/record-codec.js";
 import { runIdFor } from "../../../src/core/run-record.js";
 import { threadIdFor } from "../../../src/executors/t3.js";
 import { VirtualClock } from "../../../src/sandbox/clock.js";

@@ -4,9 +4,10 @@
 
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config.js";
-import { SKIP_CODES, selectDispatches } from "../../../src/core/policy.js";
+import { selectDispatches } from "../../../src/core/policy.js";
+import { SKIP_CODES } from "../../../src/core/skip-reasons.js";
 import { parseBlockedBy } from "../../../src/core/refs.js";
-import { decodeRunRecord } from "../../../src/core/run-record.js";
+import { decodeRunRecord } from "../../../src/core/record-codec.js";
 import type { Actor, Blocker, ReadyIssue } from "../../../src/core/types.js";
 import type { Issue } from "../../../src/sandbox/github/store.js";
 import { loadWorld, type World } from "../../../src/sandbox/world/load.js";

@@ -7,7 +7,8 @@
 // Built in code because the long body and exact code points read better here
 // than in YAML; it is validated like any world file.
 
-import { claimRecord, encodeRunRecord, type RunRecord } from "../../core/run-record.js";
+import { claimRecord, type RunRecord } from "../../core/run-record.js";
+import { encodeRunRecord } from "../../core/record-codec.js";
 import type { WorldInput } from "../world/schema.js";
 
 /** GitHub's maximum issue body length, in characters. */

@@ -1,0 +1,134 @@
+// Apply action: the record bookkeeping an action implies once the watch tick
+// has performed it, and the doorbell it owes. Pure; state-machine.ts chooses
+// the action, this module only writes down what it did. Never decides what
+// to do next.
+
+import { assertNever } from "./assert-never.js";
+import { plural, truncate } from "./markdown.js";
+import { RECORD_LIMITS, type RunRecord } from "./run-record.js";
+import type { Action } from "./state-machine.js";
+import type { DoorbellKind, Instant } from "./types.js";
+
+/** The doorbell an action rings once performed; null for actions that ring nothing. */
+export function doorbellFor(action: Action): DoorbellKind | null {
+  switch (action.kind) {
+    case "close":
+    case "close-no-ci":
+      return "done";
+    case "freeze":
+      return "frozen";
+    case "escalate-prepush":
+    case "escalate-no-ci":
+    case "escalate-lost":
+      return "needs-human";
+    case "ring":
+      return action.doorbell;
+    case "fix-forward":
+    case "adopt":
+    case "release":
+    case "wait":
+      return null;
+    default:
+      return assertNever(action);
+  }
+}
+
+/**
+ * The record after the tick has performed `action`. Terminal actions leave
+ * their doorbell owed (`delivered: false`); the tick rings and, on success,
+ * applies `ring` (or markDoorbellDelivered). `wait` changes nothing, so a
+ * quiet tick has nothing to write. A workflow executor's fix-forward starts a
+ * new run: the tick stores its id in `threadId` itself.
+ */
+export function applyAction(record: RunRecord, action: Action, now: Instant): RunRecord {
+  const owed = (): RunRecord["doorbell"] => {
+    const kind = doorbellFor(action);
+    return kind === null ? null : { kind, delivered: false };
+  };
+  const reason = truncate(action.reason, RECORD_LIMITS.reason);
+  switch (action.kind) {
+    case "close":
+    case "close-no-ci":
+      return { ...record, phase: "closed", pushedSha: action.sha, lastAction: action.kind, reason, doorbell: owed() };
+    case "fix-forward":
+      return {
+        ...record,
+        pushedSha: action.sha,
+        fixForwards: record.fixForwards + 1,
+        firstRedAt: record.firstRedAt ?? now,
+        lastFailureSignature: action.signature,
+        sameFailureStreak: action.signature === record.lastFailureSignature ? record.sameFailureStreak + 1 : 1,
+        turnStartedAt: now,
+        lastAction: "fix-forward",
+      };
+    case "freeze":
+      return {
+        ...record,
+        phase: "frozen",
+        pushedSha: action.sha,
+        firstRedAt: record.firstRedAt ?? now,
+        lastFailureSignature: action.signature,
+        lastAction: "freeze",
+        reason,
+        doorbell: owed(),
+      };
+    case "escalate-no-ci":
+      return {
+        ...record,
+        phase: "escalated",
+        pushedSha: action.sha,
+        lastAction: action.kind,
+        reason,
+        doorbell: owed(),
+      };
+    case "escalate-prepush":
+    case "escalate-lost":
+      return { ...record, phase: "escalated", lastAction: action.kind, reason, doorbell: owed() };
+    case "adopt": {
+      // The dispatch happened between claim and now; the claim time is the closer, stricter guess.
+      const dispatchedAt = record.dispatchedAt ?? record.claimedAt;
+      return {
+        ...record,
+        phase: "dispatched",
+        threadId: action.threadId ?? record.threadId,
+        dispatchedAt,
+        turnStartedAt: record.turnStartedAt ?? dispatchedAt,
+        lastAction: "adopt",
+      };
+    }
+    case "release":
+      return { ...record, phase: "released", lastAction: "release", reason, doorbell: null };
+    case "ring":
+      return markDoorbellDelivered(record);
+    case "wait":
+      return record;
+    default:
+      return assertNever(action);
+  }
+}
+
+/** Refused dispatches (4xx) an attempt gets, across ticks, before the issue goes to a human. */
+export const DISPATCH_REFUSAL_LIMIT = 3;
+
+/**
+ * What to do after the executor refused a dispatch (a 4xx: no agent started),
+ * given the claim's record. Below DISPATCH_REFUSAL_LIMIT the claim is given
+ * back (the next tick retries the same attempt, so the count carries over in
+ * `refusals`); at the limit the issue goes to a human with the executor's
+ * message, rather than being dispatched and refused on every tick.
+ */
+export function refusedDispatch(record: RunRecord, message: string, now: Instant): RunRecord {
+  const refusals = (record.refusals ?? 0) + 1;
+  const said = `the executor refused the dispatch ${plural(refusals, "time")}`;
+  const action: Action =
+    refusals >= DISPATCH_REFUSAL_LIMIT
+      ? { kind: "escalate-prepush", cause: "refused", reason: `${said}; handed to a human: ${message}` }
+      : { kind: "release", reason: `dispatch failed (${said} of ${DISPATCH_REFUSAL_LIMIT}): ${message}` };
+  return { ...applyAction(record, action, now), refusals };
+}
+
+/** The owed doorbell, now delivered. A record that owes nothing is returned as is. */
+export function markDoorbellDelivered(record: RunRecord): RunRecord {
+  if (record.doorbell === null || record.doorbell.delivered) return record;
+  return { ...record, doorbell: { kind: record.doorbell.kind, delivered: true } };
+}
