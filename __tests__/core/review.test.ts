@@ -33,6 +33,7 @@ const PULL = {
   state: "open",
   headSha: SHA,
   headIsAgents: true,
+  mergedAt: null,
 } as const;
 
 function stage(over: Partial<ReviewStage> = {}): ReviewStage {
@@ -95,8 +96,9 @@ describe("whose feedback counts", () => {
 
 describe("a run awaiting review", () => {
   it("merged: done on its real head, even when the branch is gone", () => {
-    const decision = reviewDecision(stage({ pull: { ...PULL, state: "merged" } }), 3);
-    expect(decision).toMatchObject({ kind: "close", sha: SHA });
+    const at = "2026-12-07T12:00:00Z";
+    const decision = reviewDecision(stage({ pull: { ...PULL, state: "merged", mergedAt: at } }), 3);
+    expect(decision).toMatchObject({ kind: "close", sha: SHA, merged: { pullRequest: 7, at } });
   });
 
   it("merged with someone else's commit on top: done on the green commit the run delivered", () => {

@@ -38,6 +38,7 @@ export interface ReviewedPullRequest {
   headSha: string;
   /** Whether the head commit carries the run's trailer. */
   headIsAgents: boolean;
+  mergedAt: Instant | null;
 }
 
 /** A request for changes, or a plain review that left inline comments: both ask the agent for something. */
@@ -97,8 +98,8 @@ export interface ReviewStage {
 }
 
 export type ReviewDecision =
-  | { kind: "close"; sha: string; reason: string }
-  | { kind: "review-turn"; sha: string; round: number; reviews: Review[]; reason: string }
+  | { kind: "close"; sha: string; merged: { pullRequest: number; at: Instant | null }; reason: string }
+  | { kind: "review-turn"; sha: string; pullRequest: number; round: number; reviews: Review[]; reason: string }
   | { kind: "escalate-review"; cause: "closed-unmerged" | "rounds-spent" | "pull-gone"; sha: string; reason: string }
   | { kind: "wait"; reason: string };
 
@@ -120,7 +121,14 @@ export function reviewDecision(stage: ReviewStage, reviewRounds: number): Review
   }
   const ref = `pull request #${pull.number}`;
   const sha = pull.headIsAgents ? pull.headSha : (stage.greenSha ?? pull.headSha);
-  if (pull.state === "merged") return { kind: "close", sha, reason: `${ref} merged at ${sha.slice(0, 7)}` };
+  if (pull.state === "merged") {
+    return {
+      kind: "close",
+      sha,
+      merged: { pullRequest: pull.number, at: pull.mergedAt },
+      reason: `${ref} merged at ${sha.slice(0, 7)}`,
+    };
+  }
   if (pull.state === "closed") {
     return {
       kind: "escalate-review",
@@ -143,6 +151,7 @@ export function reviewDecision(stage: ReviewStage, reviewRounds: number): Review
     return {
       kind: "review-turn",
       sha,
+      pullRequest: pull.number,
       round,
       reviews: [...stage.feedback],
       reason: `review round ${round} of ${reviewRounds}: ${who} asked for changes on ${ref}`,
