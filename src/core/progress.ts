@@ -46,7 +46,11 @@ export function renderProgress(view: ProgressView): string {
   const { record, ci } = view;
   const sha = view.pushed?.sha ?? record.pushedSha;
   const commit = sha === null ? null : link(code(sha.slice(0, 7)), view.pushed?.url ?? null);
-  const closedGreen = record.phase === "closed" && record.lastAction === "close";
+  // Green already seen: closed on green, or past green into review (awaiting it, or handed over from it).
+  const closedGreen =
+    (record.phase === "closed" && record.lastAction === "close") ||
+    record.phase === "awaiting-review" ||
+    record.lastAction === "escalate-review";
   const buildGreen = closedGreen || (ci !== null && (ci.state === "green" || ci.stage !== "build"));
   const allGreen = closedGreen || ci?.state === "green";
 
@@ -107,7 +111,8 @@ function status(view: ProgressView, sha: string | null, commit: string | null): 
       return dispatchedStatus(view, sha, commit);
     case "awaiting-review": {
       const review = record.review;
-      const rounds = review && review.rounds > 0 ? ` (review rounds used: ${review.rounds} of ${view.maxReviewRounds})` : "";
+      const rounds =
+        review && review.rounds > 0 ? ` (review rounds used: ${review.rounds} of ${view.maxReviewRounds})` : "";
       return `CI green on ${commit ?? "the pull request"}; awaiting review of the pull request${rounds}. Merging it closes the issue and finishes the run.`;
     }
     case "closed":

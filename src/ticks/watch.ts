@@ -15,7 +15,7 @@ import {
   pickProgressComment,
   pushedCommit,
 } from "../core/evidence.js";
-import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
+import { AWAITING_REVIEW_LABEL, DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../core/labels.js";
 import { escapeText } from "../core/markdown.js";
 import { fixForwardPrompt } from "../core/prompt.js";
 import { refKey } from "../core/refs.js";
@@ -59,6 +59,7 @@ import {
 import { ringAll, type RingResult } from "../notify/doorbell.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { commitUrl, writeRecord } from "./progress-writer.js";
+import { nextTurnNumber, pullView, reviewFacts, sendReviewTurn, type ReviewFacts } from "./review-stage.js";
 
 /** Referenced commits per run asked about in one tick: the newest ones. */
 const SHAS_PER_RUN = 5;
@@ -84,6 +85,8 @@ export interface WatchedRun {
   since: Instant | null;
   /** Fix-forward turns sent so far, after this tick's action. */
   fixForwards: number | null;
+  /** Review turns used of those allowed, once the run's pull request was green; null before (or push delivery). */
+  reviewRounds?: { used: number; max: number } | null;
   /** The CI stage that decided the verdict (build, deploy, rollout), when something was pushed. */
   ciStage: CiStage | null;
   /** The doorbell rung this tick, if any. */
@@ -122,6 +125,8 @@ interface Assembled {
   shas: string[];
   /** The run's own branch, whose pull request delivers its work (pull-request delivery only). */
   branch: string | null;
+  /** The pull request of a run awaiting review, followed by its number (its branch may be gone). */
+  pullNumber: number | null;
   /** The trusted person whose human label takes the run over; null when nobody did. */
   takenOverBy: string | null;
   /** A human label put on by someone not trusted: ignored, and said so in the report. */
@@ -134,6 +139,8 @@ interface Delivered {
   at: string;
   answer: CommitAnswer | undefined;
   pullRequest: { number: number; url: string } | null;
+  /** The pull request as the state machine reads it (pull-request delivery). */
+  pull: ReturnType<typeof pullView> | null;
 }
 
 export async function watchTick(ctx: TickContext): Promise<WatchReport> {
@@ -156,6 +163,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
     inProgress: config.labels.inProgress,
     owed: DOORBELL_OWED_LABEL,
     human: config.labels.human,
+    awaiting: AWAITING_REVIEW_LABEL,
   });
   const identity = config.github.loopIdentity ?? facts.viewer;
   report.identity = identity;
@@ -172,7 +180,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   const defaultBranches = new Map(facts.repos.map((r) => [r.repo.toLowerCase(), r.defaultBranch]));
   const seen = new Set<string>();
   const roles = new RoleLookup(ctx.github);
-  for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed, ...r.closedLocked])) {
+  for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed, ...r.closedLocked, ...r.awaiting])) {
     const key = refKey(issue);
     if (seen.has(key)) continue;
     seen.add(key);
@@ -190,7 +198,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   // 3. Decide and act, one run at a time.
   for (const run of assembled) {
     try {
-      report.runs.push(await advance(ctx, run, commitFacts, defaultBranches, report.failures));
+      report.runs.push(await advance(ctx, run, commitFacts, defaultBranches, report.failures, roles));
     } catch (error) {
       report.failures.push({
         repo: run.facts.repo,
@@ -288,6 +296,7 @@ async function assemble(
     return null;
   }
   const record = decoded.record;
+  // Awaiting review, nothing runs: the run is followed through its pull request, not its agent.
   const terminal = record.phase !== "claimed" && record.phase !== "dispatched";
   // A finished run whose agent's stop is not yet confirmed still asks the executor, until it is.
   const agent =
@@ -304,6 +313,7 @@ async function assemble(
   const shas =
     terminal || byPullRequest ? [] : candidateShas(issue.references, { repo: issue.repo, since, limit: SHAS_PER_RUN });
   const branch = !terminal && byPullRequest ? record.runId : null;
+  const pullNumber = record.phase === "awaiting-review" ? (record.review?.pullRequest ?? null) : null;
   // A takeover: the human label on an in-flight issue, put on by someone trusted (the ready
   // label's rule). Read from the batched facts; only the labeler's role may need a look-up.
   let takenOverBy: string | null = null;
@@ -322,6 +332,7 @@ async function assemble(
     agent,
     shas,
     branch,
+    pullNumber,
     takenOverBy,
     takeoverIgnored,
   };
@@ -330,15 +341,17 @@ async function assemble(
 async function readCommits(ctx: TickContext, runs: readonly Assembled[]): Promise<Map<string, RepoCommitFacts>> {
   const byRepo = new Map<string, CommitQuestion>();
   for (const run of runs) {
-    if (run.shas.length === 0 && run.branch === null) continue;
+    if (run.shas.length === 0 && run.branch === null && run.pullNumber === null) continue;
     const key = run.facts.repo.toLowerCase();
     const since = run.record.dispatchedAt ?? run.record.claimedAt;
     const branches = run.branch === null ? [] : [run.branch];
+    const pulls = run.pullNumber === null ? [] : [run.pullNumber];
     const question = byRepo.get(key);
-    if (!question) byRepo.set(key, { repo: run.facts.repo, shas: [...run.shas], since, branches });
+    if (!question) byRepo.set(key, { repo: run.facts.repo, shas: [...run.shas], since, branches, pulls });
     else {
       for (const sha of run.shas) if (!question.shas.includes(sha)) question.shas.push(sha);
       for (const branch of branches) if (!question.branches?.includes(branch)) question.branches?.push(branch);
+      for (const pull of pulls) if (!question.pulls?.includes(pull)) question.pulls?.push(pull);
       if (Date.parse(since) < Date.parse(question.since)) question.since = since;
     }
   }
@@ -353,12 +366,18 @@ async function advance(
   commits: ReadonlyMap<string, RepoCommitFacts>,
   defaultBranches: ReadonlyMap<string, string | null>,
   failures: IssueFailure[],
+  roles: RoleLookup,
 ): Promise<WatchedRun> {
   const { config } = ctx;
   const { facts, record } = run;
   const repoCommits = commits.get(facts.repo.toLowerCase());
   if (repoCommits?.error) throw new Error(`could not read commits: ${repoCommits.error}`);
   const { delivered: pushed, strays } = deliveredBy(run, repoCommits);
+  // Awaiting review: the pull request by its number, and only trusted reviewers' feedback.
+  const review: ReviewFacts | null =
+    run.pullNumber === null
+      ? null
+      : await reviewFacts(ctx, roles, record, repoCommits?.pullsByNumber.get(run.pullNumber));
 
   let judgement: CommitJudgement = { verdict: NO_CI, parentAlreadyRed: false };
   const answer = pushed?.answer;
@@ -387,6 +406,11 @@ async function advance(
       ci: judgement.verdict,
       parentAlreadyRed: judgement.parentAlreadyRed,
       issueOpen: facts.open,
+      ...(review !== null
+        ? { pull: review.pull, feedback: review.feedback }
+        : run.branch !== null
+          ? { pull: pushed?.pull ?? null }
+          : {}),
       now,
     },
     config,
@@ -406,6 +430,21 @@ async function advance(
     next = { ...next, threadId: turn.threadId };
     agentLink = turn.link ?? agentLink;
   }
+  if (action.kind === "review-turn" && !config.dryRun) {
+    const turn = await sendReviewTurn(
+      ctx,
+      {
+        repo: facts.repo,
+        issue: facts.number,
+        record,
+        threadId: run.agent.threadId,
+        defaultBranch: defaultBranches.get(facts.repo.toLowerCase()) ?? null,
+      },
+      action,
+    );
+    next = { ...next, threadId: turn.threadId };
+    agentLink = turn.link ?? agentLink;
+  }
   // Letting go of a run whose agent may still be working owes a stop. It is sent, and read back,
   // before the record is written, so one write says "stopped" or "requested" (or, when sending
   // failed, "owed": the next tick sends it again). A crash in between leaves the run in flight
@@ -414,15 +453,19 @@ async function advance(
   next = await performStop(ctx, run, stopOnLetGo(record, next, run.agent.state), now, failures);
 
   const verdict = pushed ? judgement.verdict : null;
+  // Awaiting review nothing is pushed this tick: the pull request's head is what the comment links.
+  const shown =
+    pushed ??
+    (review?.pull
+      ? { sha: review.pull.headSha, pullRequest: { number: review.pull.number, url: review.pull.url } }
+      : null);
   const progress = {
     agentLink,
-    pushed: pushed
+    pushed: shown
       ? {
-          sha: pushed.sha,
-          url: pushed.pullRequest
-            ? `${pushed.pullRequest.url}/commits/${pushed.sha}`
-            : commitUrl(facts.url, pushed.sha),
-          pullRequest: pushed.pullRequest,
+          sha: shown.sha,
+          url: shown.pullRequest ? `${shown.pullRequest.url}/commits/${shown.sha}` : commitUrl(facts.url, shown.sha),
+          pullRequest: shown.pullRequest,
         }
       : null,
     ci: verdict,
@@ -461,12 +504,13 @@ async function advance(
     failing: verdict?.signature ?? null,
     action:
       cause === null ? action.kind : cause.reason === "kill-switch" ? "escalate-emergency-stop" : "escalate-taken-over",
-    reason: [action.reason, describeStop(next.stop ?? null), run.takeoverIgnored]
+    reason: [action.reason, describeStop(next.stop ?? null), run.takeoverIgnored, review?.ignored ?? null]
       .filter((part) => part !== null)
       .join("; "),
     phase: next.phase,
     since: record.dispatchedAt ?? record.claimedAt,
     fixForwards: next.fixForwards,
+    reviewRounds: next.review ? { used: next.review.rounds, max: config.limits.reviewRounds } : null,
     ciStage: verdict?.stage ?? null,
     doorbell: rung,
   };
@@ -486,7 +530,7 @@ async function sendFixForward(
     runId: record.runId,
     threadId: run.agent.threadId ?? record.threadId ?? "",
     defaultBranch: defaultBranches.get(facts.repo.toLowerCase()) ?? null,
-    turn: record.fixForwards + 1,
+    turn: nextTurnNumber(record),
     prompt: fixForwardPrompt({
       issue: { repo: facts.repo, number: facts.number },
       sha: action.sha,
@@ -604,6 +648,7 @@ function deliveredBy(
       at: pull.head.committedAt,
       answer: pull.head,
       pullRequest: { number: pull.number, url: pull.url },
+      pull: pullView(pull, record.runId),
     };
     return { delivered, strays };
   }
@@ -613,7 +658,13 @@ function deliveredBy(
     onDefaultBranch: (sha) => answers.get(sha)?.onDefaultBranch === true,
     isAgents,
   });
-  const delivered = pushed && { sha: pushed.sha, at: pushed.at, answer: answers.get(pushed.sha), pullRequest: null };
+  const delivered = pushed && {
+    sha: pushed.sha,
+    at: pushed.at,
+    answer: answers.get(pushed.sha),
+    pullRequest: null,
+    pull: null,
+  };
   return { delivered, strays };
 }
 
