@@ -6,6 +6,7 @@
 // Must never let an untrusted reviewer's words reach the agent: feedback is
 // split by trust here, and only the trusted part is ever handed on.
 
+import type { ReviewCause } from "./state-machine.js";
 import type { Actor, Instant } from "./types.js";
 
 /** GitHub's review states (PullRequestReviewState), lower-cased; anything else is `unknown`. */
@@ -100,7 +101,7 @@ export interface ReviewStage {
 export type ReviewDecision =
   | { kind: "close"; sha: string; merged: { pullRequest: number; at: Instant | null }; reason: string }
   | { kind: "review-turn"; sha: string; pullRequest: number; round: number; reviews: Review[]; reason: string }
-  | { kind: "escalate-review"; cause: "closed-unmerged" | "rounds-spent" | "pull-gone"; sha: string; reason: string }
+  | { kind: "escalate-review"; cause: ReviewCause; sha: string; reason: string }
   | { kind: "wait"; reason: string };
 
 /**

@@ -61,6 +61,8 @@ export interface RunState {
 type FreezeCause = "parent-red" | "same-failure" | "attempts-spent" | "time-spent";
 type PrepushCause = "needs-input" | "stopped" | "stalled" | "refused";
 type NoCiCause = "no-ci" | "ci-stuck";
+/** Why a run awaiting review goes to a human (core/review.ts decides). */
+export type ReviewCause = "closed-unmerged" | "rounds-spent" | "pull-gone";
 
 export type Action =
   | {
@@ -88,12 +90,7 @@ export type Action =
   | { kind: "await-review"; sha: string; pullRequest: number; reason: string }
   /** A corrective turn quoting trusted reviewers' requested changes (only theirs: see core/review.ts). */
   | { kind: "review-turn"; sha: string; pullRequest: number; round: number; reviews: Review[]; reason: string }
-  | {
-      kind: "escalate-review";
-      cause: "closed-unmerged" | "rounds-spent" | "pull-gone";
-      sha: string;
-      reason: string;
-    }
+  | { kind: "escalate-review"; cause: ReviewCause; sha: string; reason: string }
   | { kind: "adopt"; threadId: string | null; reason: string }
   | { kind: "release"; reason: string }
   | { kind: "ring"; doorbell: DoorbellKind; reason: string }
