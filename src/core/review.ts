@@ -11,10 +11,10 @@ import type { Actor, Instant } from "./types.js";
 
 /** GitHub's review states (PullRequestReviewState), lower-cased; anything else is `unknown`. */
 export const REVIEW_STATES = ["approved", "changes_requested", "commented", "dismissed", "pending", "unknown"] as const;
-export type ReviewState = (typeof REVIEW_STATES)[number];
+type ReviewState = (typeof REVIEW_STATES)[number];
 
 /** One inline comment of a review: the file, the line (null when GitHub no longer maps it), the text. */
-export interface ReviewComment {
+interface ReviewComment {
   path: string;
   line: number | null;
   body: string;

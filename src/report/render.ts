@@ -74,7 +74,10 @@ function age(since: string | null, now: string | null): string {
   return `${Math.floor(minutes / (24 * 60))} d`;
 }
 
-function phaseText(row: Pick<InFlightRow, "phase" | "fixForwards" | "reviewRounds">, maxFixForwards: number | null): string {
+function phaseText(
+  row: Pick<InFlightRow, "phase" | "fixForwards" | "reviewRounds">,
+  maxFixForwards: number | null,
+): string {
   switch (row.phase) {
     case "claimed":
       return "claimed";
