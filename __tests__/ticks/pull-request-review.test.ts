@@ -73,6 +73,20 @@ describe("review feedback loops back to the agent", () => {
     expect(loop.doorbells()).toEqual([`done ${REPO}#1`]);
   });
 
+  it("with the workflow executor the review turn is a new agent run on the same branch", async () => {
+    const { loop, pull } = await awaitingReview({ executor: "workflow", "workflow-file": "afk-agent.yml" });
+    const store = loop.sandbox.world.store;
+    store.addReview(REPO, pull, { author: "bob", ...CHANGES });
+    const { watch } = await loop.round();
+    expect(watch.runs).toMatchObject([{ action: "review-turn" }]);
+    const runs = store.repo(REPO)?.workflowRuns.filter((r) => r.inputs.issue === "1") ?? [];
+    expect(runs).toHaveLength(2);
+    expect(runs[1]?.inputs.prompt).toContain("* src/app.ts:3\nThis branch needs a test.");
+    await roundsUntil(loop, (r) => r.watch.runs.some((w) => w.action === "await-review"), 6);
+    expect(store.repo(REPO)?.pullRequests).toHaveLength(1);
+    expect(loop.record(1)).toMatchObject({ phase: "awaiting-review", review: { rounds: 1 } });
+  });
+
   it("an untrusted reviewer's words never reach the agent; the summary says the review was ignored", async () => {
     const { loop, pull } = await awaitingReview();
     const store = loop.sandbox.world.store;
