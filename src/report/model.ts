@@ -82,6 +82,7 @@ type ThisRunWhat =
   | "fixed forward"
   | "review turn"
   | "awaiting review"
+  | "review ignored"
   | "escalated"
   | "frozen"
   | "released"
@@ -202,6 +203,22 @@ export function buildReport(meta: ReportMeta, watch: WatchReport | null, poll: P
         ? []
         : [{ repo: r.repo, number: r.number, title: r.title, url: r.url, what, reason: r.reason, link: r.agentLink }];
     }),
+    // An untrusted reviewer asked for changes: said here, since their words never reach the agent.
+    ...runs.flatMap((r): ThisRunRow[] =>
+      r.reviewIgnored
+        ? [
+            {
+              repo: r.repo,
+              number: r.number,
+              title: r.title,
+              url: r.url,
+              what: "review ignored",
+              reason: r.reviewIgnored,
+              link: null,
+            },
+          ]
+        : [],
+    ),
     ...(poll?.deferred ?? []).map((d): ThisRunRow => ({
       repo: d.repo,
       number: d.number,

@@ -87,6 +87,8 @@ export interface WatchedRun {
   fixForwards: number | null;
   /** Review turns used of those allowed, once the run's pull request was green; null before (or push delivery). */
   reviewRounds?: { used: number; max: number } | null;
+  /** Requests for changes by people not trusted to make them: never sent to the agent, said in the summary. */
+  reviewIgnored?: string | null;
   /** The CI stage that decided the verdict (build, deploy, rollout), when something was pushed. */
   ciStage: CiStage | null;
   /** The doorbell rung this tick, if any. */
@@ -511,6 +513,7 @@ async function advance(
     since: record.dispatchedAt ?? record.claimedAt,
     fixForwards: next.fixForwards,
     reviewRounds: next.review ? { used: next.review.rounds, max: config.limits.reviewRounds } : null,
+    reviewIgnored: review?.ignored ?? null,
     ciStage: verdict?.stage ?? null,
     doorbell: rung,
   };
