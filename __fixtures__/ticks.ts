@@ -8,7 +8,7 @@
 
 import { afterEach } from "vitest";
 import { parseConfig, type Config } from "../src/core/config.js";
-import { RECORD_MARKER_PREFIX } from "../src/github/reads.js";
+import { RECORD_MARKER_PREFIX } from "../src/github/poll-reads.js";
 import { runIdFor, type RunRecord } from "../src/core/run-record.js";
 import { decodeRunRecord } from "../src/core/record-codec.js";
 import { threadIdFor } from "../src/executors/t3.js";

@@ -1,7 +1,8 @@
 // The GitHub adapter's reads over real HTTP against the emulator.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createGitHubClient, type GitHubClient } from "../../src/github/client.js";
-import { readPollFacts, readWatchFacts } from "../../src/github/reads.js";
+import { readPollFacts } from "../../src/github/poll-reads.js";
+import { readWatchFacts } from "../../src/github/watch-reads.js";
 import { startGitHubEmulator, type GitHubEmulator } from "../../src/sandbox/github/server.js";
 import { GitHubStore } from "../../src/sandbox/github/store.js";
 

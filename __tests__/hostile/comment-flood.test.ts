@@ -5,7 +5,7 @@
 // with the reason instead of being paged through again on every tick.
 
 import { describe, expect, it } from "vitest";
-import { COMMENT_PAGES_PER_ISSUE } from "../../src/github/reads.js";
+import { COMMENT_PAGES_PER_ISSUE } from "../../src/github/poll-reads.js";
 import { inFlightIssue, LABELS, REPO, startLoop, stopLoopsAfterEach, tickWorld } from "../../__fixtures__/ticks.js";
 
 stopLoopsAfterEach();

@@ -4,7 +4,8 @@
 // run's record behind a long discussion.
 import { afterEach, expect, it } from "vitest";
 import { parseConfig } from "../../src/core/config.js";
-import { COMMENTS_PER_READY_ISSUE, COMMENTS_PER_RUN_ISSUE } from "../../src/github/reads.js";
+import { COMMENTS_PER_READY_ISSUE } from "../../src/github/poll-reads.js";
+import { COMMENTS_PER_RUN_ISSUE } from "../../src/github/watch-reads.js";
 import { finalState, runRound } from "../../src/sandbox/simulate.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/world/sandbox.js";
 import type { WorldInput } from "../../src/sandbox/world/schema.js";
