@@ -191,7 +191,15 @@ describe("record-key", () => {
 });
 
 describe("URLs that would carry secrets or doorbell text in the clear", () => {
-  const URL_INPUTS = ["t3-url", "ntfy-url", "webhook-url", "slack-webhook-url", "rollout-url"] as const;
+  // github-api-url carries the GitHub token on every request.
+  const URL_INPUTS = [
+    "github-api-url",
+    "t3-url",
+    "ntfy-url",
+    "webhook-url",
+    "slack-webhook-url",
+    "rollout-url",
+  ] as const;
   const PLAIN = [
     "http://t3.example.com",
     "http://10.0.0.5:8080/hook",

@@ -163,13 +163,16 @@ describe("the loop's own comment with a broken record", () => {
     }
   });
 
-  it("asks the executor nothing about any of them: no status read, no dispatch, no follow-up", async () => {
+  it("starts or sends nothing for any of them: no dispatch, no follow-up, no stop without an agent", async () => {
     const { sandbox, round } = await firstRound();
     try {
       expect(round.watch?.failures).toEqual([]);
-      // The only T3 traffic is the honest issue's dispatch in acme/web.
+      // The only T3 thread is the honest issue's in acme/web; the broken records' agents are looked
+      // for by the run ids the loop derives (none exists), never by what a record says.
       const titles = sandbox.t3.state.snapshot().threads.map((t) => t.title);
       expect(titles).toEqual(["acme/web#1: An honest issue"]);
+      const commands = sandbox.t3.log.filter((r) => r.route === "dispatch").map((r) => r.commandType);
+      expect(commands.filter((c) => c === "thread.turn.interrupt" || c === "thread.session.stop")).toEqual([]);
     } finally {
       await sandbox.stop();
     }

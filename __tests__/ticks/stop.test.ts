@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import {
   inFlightIssue,
   LABELS,
+  LOOP_LOGIN,
   readyIssue,
   REPO,
   startLoop,
@@ -283,5 +284,56 @@ describe("emergency stop (kill switch stop)", () => {
     await loop.round();
     expect(loop.doorbells()).toHaveLength(3);
     expect(pushes(loop, 1) + pushes(loop, 2) + pushes(loop, 7, WEB)).toBe(0);
+  });
+});
+
+describe("a run whose record the loop can no longer read", () => {
+  // The record is the loop's only memory of the thread, and a broken one is never trusted, so the
+  // agent is found by the run ids the loop derives from the issue itself (attempt 1, 2, ...).
+  let commentId = 0;
+  function breakRecord(loop: Loop): void {
+    const own = loop.progressComments(1)[0];
+    if (!own) throw new Error("no progress comment");
+    commentId = own.id;
+    const v2 = `<!-- afk-loop:run v2 ${Buffer.from("{}").toString("base64")} -->`;
+    loop.sandbox.world.store.updateComment(REPO, own.id, `### afk-loop\n\n${v2}`, LOOP_LOGIN);
+  }
+  const handover = (loop: Loop) => loop.issue(1).comments.find((c) => c.id === commentId)?.body ?? "";
+
+  it("T3: hands the issue to a human and stops the agent it had started", async () => {
+    const loop = await startLoop(tickWorld({ issues: [readyIssue(1, { agent: slowPush })] }));
+    await loop.round();
+    expect(loop.thread(1)?.latestTurn?.state).toBe("running");
+    breakRecord(loop);
+    loop.advance();
+    const report = await loop.watch();
+    const run = runOf(report);
+    expect(run.action).toBe("escalate-bad-record");
+    expect(report.failures).toEqual([]);
+    expect(loop.thread(1)?.latestTurn?.state).toBe("interrupted");
+    expect(loop.thread(1)?.session?.status).toBe("stopped");
+    expect(run.reason).toContain("attempt 1's agent stopped");
+    expect(handover(loop)).toContain("attempt 1's agent stopped");
+    expect(loop.labels(1)).toContain(LABELS.human);
+    loop.advance(10);
+    expect(pushes(loop)).toBe(0);
+  });
+
+  it("workflow: cancels the agent's run", async () => {
+    const loop = await startLoop(
+      tickWorld({
+        inputs: { executor: "workflow", "workflow-file": "afk-agent.yml" },
+        issues: [readyIssue(1, { agent: slowPush })],
+      }),
+    );
+    await loop.round();
+    breakRecord(loop);
+    loop.advance();
+    const run = runOf(await loop.watch());
+    expect(run.action).toBe("escalate-bad-record");
+    const agentRun = loop.sandbox.world.store.repo(REPO)?.workflowRuns.find((r) => r.inputs.issue === "1");
+    expect(agentRun).toMatchObject({ status: "completed", conclusion: "cancelled" });
+    loop.advance(10);
+    expect(pushes(loop)).toBe(0);
   });
 });

@@ -162,7 +162,7 @@ export class ConfigError extends Error {
 
 const InputsSchema = z.object({
   "github-token": credential,
-  "github-api-url": httpsUrl(true, true),
+  "github-api-url": httpsUrl(true),
   "kill-switch": killSwitch,
   allowlist,
   ticks,

@@ -59,9 +59,9 @@ export const oneOf = <const T extends readonly string[]>(values: T) =>
 /**
  * An https URL; plain http only for a loopback address (the sandbox, a local
  * T3): tokens, webhook secrets and doorbell text never cross a network in the
- * clear. `anyHttp` keeps github-api-url as it was (any http(s) URL).
+ * clear (github-api-url carries the GitHub token on every request).
  */
-export const httpsUrl = (required: boolean, anyHttp = false) =>
+export const httpsUrl = (required: boolean) =>
   text.transform((s, ctx): string | null => {
     if (s === "") {
       if (required) ctx.addIssue({ code: "custom", message: "is required" });
@@ -71,11 +71,11 @@ export const httpsUrl = (required: boolean, anyHttp = false) =>
     try {
       url = new URL(s);
     } catch {
-      ctx.addIssue({ code: "custom", message: anyHttp ? "must be an http(s) URL" : HTTPS_ONLY });
+      ctx.addIssue({ code: "custom", message: HTTPS_ONLY });
       return z.NEVER;
     }
-    if (url.protocol !== "https:" && !(url.protocol === "http:" && (anyHttp || isLoopback(url.hostname)))) {
-      ctx.addIssue({ code: "custom", message: anyHttp ? "must be an http(s) URL" : HTTPS_ONLY });
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
+      ctx.addIssue({ code: "custom", message: HTTPS_ONLY });
       return z.NEVER;
     }
     return s.replace(/\/+$/, "");

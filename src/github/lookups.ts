@@ -1,9 +1,11 @@
-// Per-candidate lookups the poll tick makes only for the issue a free
-// repository is about to take, so their cost grows with dispatches, not with
-// the ready set: labeler and editor roles (collaborator-permission endpoint,
-// `role_name`), blocker states (one batched query), and GitHub's native
-// "blocked by" dependencies (REST only; the GraphQL schema has no field).
-// Each (repo, login) role is asked once per tick. Decides nothing.
+// Lookups the poll tick makes beyond its batched read, each only where the
+// answer can change an outcome (core/policy.ts rolesToResolve says which):
+// roles (collaborator-permission endpoint, `role_name`) of the labeller and
+// post-label editors of every eligible ready issue, busy repository or not,
+// since trust is judged before capacity; blocker states (one batched query);
+// and GitHub's native "blocked by" dependencies (REST only; the GraphQL schema
+// has no field), read only for the issues about to be taken. Each (repo, login)
+// role is asked once per tick. Decides nothing.
 
 import { refKey } from "../core/refs.js";
 import type { Blocker, BlockerState, IssueRef, RepoSlug, Role } from "../core/types.js";

@@ -8,7 +8,7 @@ import { labelDiff, labelsFor } from "../core/labels.js";
 import { escapeText } from "../core/markdown.js";
 import { fixForwardPrompt } from "../core/prompt.js";
 import { refKey } from "../core/refs.js";
-import type { RunRecord } from "../core/run-record.js";
+import { runIdFor, type RunRecord } from "../core/run-record.js";
 import type { Action } from "../core/state-machine.js";
 import { markStopped, markStopRequested, mayBeWorking, planStop } from "../core/stop.js";
 import type { RunIssueFacts } from "../github/watch-reads.js";
@@ -158,21 +158,28 @@ async function relabel(
 
 /**
  * The loop's own comment carries a record it cannot read: never guess at it.
- * Hand the issue to a human with the reason, in place of the broken record.
+ * Hand the issue to a human with the reason, in place of the broken record,
+ * and stop any agent still working on it (found without the record).
  */
 export async function escalateBadRecord(
   ctx: TickContext,
   issue: RunIssueFacts,
   comment: { id: number; body: string } | null,
   why: string,
+  failures: IssueFailure[],
 ): Promise<WatchedRun> {
   const { labels } = ctx.config;
   const ref = { repo: issue.repo, number: issue.number };
+  const stopped = await stopRunsOf(ctx, issue, failures);
   // No comment: the record could not be found within the pages read; a new comment says so.
-  const reason = `run record ${comment === null ? "not found" : "unreadable"} (${why}); handed to a human, nothing was guessed`;
+  const reason = [
+    `run record ${comment === null ? "not found" : "unreadable"} (${why}); handed to a human, nothing was guessed`,
+    ...stopped,
+  ].join("; ");
   const what =
     comment === null ? "The loop's run record could not be found" : "The run record in this comment could not be read";
-  const body = `### afk-loop: handed to a human\n\n${what}: ${escapeText(why, 300)}.\nThe loop stopped driving this issue. Re-apply \`${labels.ready}\` to start a fresh run.\n`;
+  const agents = stopped.length === 0 ? "" : `\n${stopped.map((s) => `- ${escapeText(s, 300)}`).join("\n")}\n`;
+  const body = `### afk-loop: handed to a human\n\n${what}: ${escapeText(why, 300)}.\nThe loop stopped driving this issue. Re-apply \`${labels.ready}\` to start a fresh run.\n${agents}`;
   await ctx.writer.writeProgress(ref, comment, body);
   await relabel(ctx, ref, labelDiff(issue.labels, { add: [labels.human], remove: [labels.inProgress, labels.ready] }));
   const result = ctx.config.dryRun
@@ -192,6 +199,37 @@ export async function escalateBadRecord(
     action: "escalate-bad-record",
     doorbell: result && { kind: "needs-human", ...result },
   };
+}
+
+/**
+ * Stops every agent the executor may still be running for the issue, found by the run ids the
+ * loop derives from the issue itself (attempt 1, 2, ... until the executor has none), never by
+ * a record it cannot trust. Nothing owes this stop to a later tick (the issue leaves the watch),
+ * so one the executor does not confirm at once is said, for the human, not retried.
+ */
+async function stopRunsOf(ctx: TickContext, issue: RunIssueFacts, failures: IssueFailure[]): Promise<string[]> {
+  if (ctx.config.dryRun) return [];
+  const said: string[] = [];
+  const { repo, number } = issue;
+  for (let attempt = 1; attempt <= ctx.config.limits.maxRunsPerIssue; attempt++) {
+    const runId = runIdFor(repo, number, attempt);
+    try {
+      const status = await ctx.executor.status({ repo, runId, threadId: null });
+      if (status.state === "missing") break;
+      if (!mayBeWorking(status.state)) continue;
+      await ctx.executor.stop({ repo, runId, threadId: status.threadId, reason: "escalated", forced: false });
+      const after = await ctx.executor.status({ repo, runId, threadId: status.threadId });
+      said.push(
+        mayBeWorking(after.state)
+          ? `stop requested for attempt ${attempt}'s agent, not yet confirmed: check it in the executor`
+          : `attempt ${attempt}'s agent stopped`,
+      );
+    } catch (error) {
+      failures.push({ repo, issue: number, stage: "stop", error: describeError(error) });
+      said.push(`attempt ${attempt}'s agent could not be stopped: check it in the executor`);
+    }
+  }
+  return said;
 }
 
 export function ignored(issue: RunIssueFacts, reason: string): WatchedRun {

@@ -101,7 +101,7 @@ export async function assemble(
     if (choice.own === null && !complete && issue.open) {
       // Paging on through a flooded thread every tick is unbounded work: a human takes it from here.
       const why = `the issue has over ${COMMENT_PAGES_PER_ISSUE * 100} comments and the loop's progress comment is not among the first ${COMMENT_PAGES_PER_ISSUE * 100}`;
-      report.runs.push(await escalateBadRecord(ctx, issue, null, why));
+      report.runs.push(await escalateBadRecord(ctx, issue, null, why, report.failures));
       return null;
     }
   }
@@ -121,7 +121,7 @@ export async function assemble(
     (decoded.record.repo.toLowerCase() !== issue.repo.toLowerCase() || decoded.record.issue !== issue.number);
   if (!decoded.ok || mismatch) {
     const why = decoded.ok ? "the record names another issue" : decoded.error.message;
-    report.runs.push(await escalateBadRecord(ctx, issue, { id: own.id, body: own.body }, why));
+    report.runs.push(await escalateBadRecord(ctx, issue, { id: own.id, body: own.body }, why, report.failures));
     return null;
   }
   const record = decoded.record;
