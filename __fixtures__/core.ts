@@ -196,6 +196,7 @@ export function aProgressView(overrides: Partial<ProgressView> = {}): ProgressVi
     delivery: "push",
     deployStage: false,
     maxFixForwards: 3,
+    maxReviewRounds: 3,
     ...overrides,
   };
 }

@@ -6,6 +6,10 @@
 // every terminal transition rings the sandbox's webhook doorbell.
 // `driveRounds` runs the real ticks round by round the way the action does,
 // each round in a fresh context (a new process), surviving a tick that throws.
+// `pullRequestWorld()` is the same for delivery by pull request: a pull
+// request, a trusted review round, merges (one deleting its branch), and the
+// repository's next issue started while the first awaits review; the people
+// in it act from the world's state (`Lifecycle.people`), never by round.
 // `checkInvariants` reads the emulators' state afterwards and names every
 // broken promise of docs/design.md §3, §6 and §9. The fault points (one GitHub or T3
 // request failing, the process dying at a write boundary) act only on the
@@ -13,7 +17,7 @@
 
 import { parseConfig, type Config } from "../src/core/config.js";
 import type { RequestCounts } from "../src/github/client.js";
-import { DOORBELL_OWED_LABEL } from "../src/core/labels.js";
+import { AWAITING_REVIEW_LABEL, DOORBELL_OWED_LABEL } from "../src/core/labels.js";
 import { stopPending } from "../src/core/stop.js";
 import { type RunRecord } from "../src/core/run-record.js";
 import { decodeRunRecord } from "../src/core/record-codec.js";
@@ -151,6 +155,117 @@ export const LIFECYCLE_OUTCOMES: Readonly<Record<string, string>> = {
   "acme/web#3": "untouched",
   "acme/docs#1": "closed",
   "acme/docs#2": "skipped:untrusted-labeler",
+};
+
+/** A world the sweep runs: what it ends as without faults, in how many rounds, and what its people do. */
+export interface Lifecycle {
+  name: string;
+  world: () => WorldInput;
+  /** Rounds a fault-free run needs to finish everything. */
+  rounds: number;
+  outcomes: Readonly<Record<string, string>>;
+  /**
+   * What people do before each round (review, merge), decided from the world's state, so a fault
+   * that delays the loop delays them too, and each act happens once.
+   */
+  people?: (sandbox: Sandbox) => void;
+}
+
+export const PUSH_LIFECYCLE: Lifecycle = {
+  name: "push",
+  world: lifecycleWorld,
+  rounds: LIFECYCLE_ROUNDS,
+  outcomes: LIFECYCLE_OUTCOMES,
+};
+
+/**
+ * Delivery by pull request. acme/api#1: a pull request, green, awaiting review; a trusted
+ * reviewer (bob, write) requests changes with an inline comment; one review turn; the agent's
+ * push goes green; maya merges it and the branch is deleted: done. acme/api#2 (P2) starts while
+ * #1 awaits review (a run awaiting review holds no lock); green, merged as it is: done.
+ */
+function pullRequestWorld(): WorldInput {
+  return {
+    version: 1,
+    description: "Pull-request delivery for the fault sweep: dispatch, pull request, a review round, merges.",
+    start: "2026-03-02T09:00:00Z",
+    tickMinutes: TICK_MINUTES,
+    users: ["maya", "bob"],
+    github: { tokens: [{ token: GITHUB_TOKEN, login: LOOP_LOGIN, reach: "all" }] },
+    t3: { tokens: { [T3_TOKEN]: ["orchestration:operate", "orchestration:read"] } },
+    inputs: {
+      "github-token": GITHUB_TOKEN,
+      "t3-token": T3_TOKEN,
+      "kill-switch": "off",
+      allowlist: "acme/api",
+      delivery: "pull-request",
+      "max-per-repo": 1,
+      "max-in-flight": 5,
+      "fix-forward-attempts": 2,
+      "review-rounds": 2,
+      "lease-minutes": LEASE_MINUTES,
+      "webhook-secret": WEBHOOK_SECRET,
+    },
+    agent: { act: "pull-request", afterTicks: 1 },
+    ci: { result: "green", afterTicks: 1 },
+    repos: [
+      {
+        repo: "acme/api",
+        collaborators: { maya: "admin", bob: "write" },
+        issues: [
+          {
+            number: 1,
+            title: "Add a health endpoint",
+            author: "maya",
+            labels: [
+              { name: "ready-for-agent", by: "bob", at: "-2h" },
+              { name: "P1", by: "bob", at: "-2h" },
+            ],
+            agent: ["pull-request", "pull-request"],
+            ci: ["green", "green"],
+          },
+          {
+            number: 2,
+            title: "Answer 404 with a JSON body",
+            author: "maya",
+            labels: [
+              { name: "ready-for-agent", by: "bob", at: "-2h" },
+              { name: "P2", by: "bob", at: "-2h" },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The reviewers and the merger of pullRequestWorld, acting on what they see. */
+function pullRequestPeople(sandbox: Sandbox): void {
+  const store = sandbox.world.store;
+  for (const issue of issuesOf(sandbox)) {
+    const record = issue.record;
+    if (record?.phase !== "awaiting-review" || !record.review) continue;
+    const pull = store.repo(issue.repo)?.pullRequests.find((p) => p.number === record.review?.pullRequest);
+    if (!pull || pull.state !== "open") continue;
+    if (issue.number === 1 && pull.reviews.length === 0) {
+      store.addReview(issue.repo, pull.number, {
+        author: "bob",
+        state: "CHANGES_REQUESTED",
+        body: "Return the build sha too.",
+        comments: [{ path: "src/health.ts", line: 4, body: "Add a test for this." }],
+      });
+    } else if (issue.number !== 1 || record.review.rounds >= 1) {
+      store.mergePullRequest(issue.repo, pull.number, { by: "maya", deleteBranch: issue.number === 1 });
+    }
+  }
+}
+
+export const PULL_REQUEST_LIFECYCLE: Lifecycle = {
+  name: "pull-request",
+  world: pullRequestWorld,
+  rounds: 7,
+  outcomes: { "acme/api#1": "closed", "acme/api#2": "closed" },
+  people: pullRequestPeople,
 };
 
 export interface RoundOutcome {
@@ -319,10 +434,10 @@ export function checkInvariants(sandbox: Sandbox, rounds: readonly RoundOutcome[
       const messages = thread.messages.filter((m) => m.role === "user");
       const ids = new Set(messages.map((m) => m.id));
       if (ids.size !== messages.length) violations.push(`${issue.key}: a turn's message was sent twice`);
-      if (messages.length > 1 + config.limits.fixForwardAttempts) {
-        violations.push(
-          `${issue.key}: ${messages.length} user messages on one thread (max ${1 + config.limits.fixForwardAttempts})`,
-        );
+      // The prompt, then at most one turn per fix-forward and per review round.
+      const most = 1 + config.limits.fixForwardAttempts + config.limits.reviewRounds;
+      if (messages.length > most) {
+        violations.push(`${issue.key}: ${messages.length} user messages on one thread (max ${most})`);
       }
     }
     // A run the loop believes it dispatched has an agent that got its prompt.
@@ -364,6 +479,18 @@ export function checkInvariants(sandbox: Sandbox, rounds: readonly RoundOutcome[
       violations.push(`${issue.key}: a claim outlived its lease (${record.leaseExpiresAt})`);
     } else if (record.phase !== "claimed" && record.phase !== "dispatched") {
       violations.push(`${issue.key}: carries ${labels.inProgress} but its run is ${record.phase}`);
+    }
+  }
+
+  // 3b. The awaiting-review label marks exactly the runs awaiting review (the watch finds them by it).
+  for (const issue of issues) {
+    const awaiting = issue.record?.phase === "awaiting-review";
+    if (issue.labels.includes(AWAITING_REVIEW_LABEL) !== awaiting) {
+      violations.push(
+        awaiting
+          ? `${issue.key}: awaits review without ${AWAITING_REVIEW_LABEL}`
+          : `${issue.key}: carries ${AWAITING_REVIEW_LABEL} but its run is ${issue.record?.phase ?? "unrecorded"}`,
+      );
     }
   }
 
@@ -647,7 +774,10 @@ function settledSince(sandbox: Sandbox, mark: { github: number; t3: number }): b
   const t3 = sandbox.t3.log.slice(mark.t3).some((r) => r.route === "dispatch");
   if (github || t3) return false;
   return issuesOf(sandbox).every(
-    (issue) => issue.state !== "open" || !issue.labels.some((label) => label === lock || label === DOORBELL_OWED_LABEL),
+    (issue) =>
+      // A run awaiting review still has its merge (or its review) to come, open issue or closed.
+      !issue.labels.includes(AWAITING_REVIEW_LABEL) &&
+      (issue.state !== "open" || !issue.labels.some((label) => label === lock || label === DOORBELL_OWED_LABEL)),
   );
 }
 
@@ -660,6 +790,14 @@ export function dashboardLifecycleWorld(): WorldInput {
     inputs: { ...world.inputs, dashboard: true, "dashboard-repo": "acme/api" },
   };
 }
+
+/** The push lifecycle with the dashboard on: the same outcomes (the dashboard issue is one more, unlisted). */
+export const DASHBOARD_LIFECYCLE: Lifecycle = {
+  name: "dashboard",
+  world: dashboardLifecycleWorld,
+  rounds: LIFECYCLE_ROUNDS,
+  outcomes: LIFECYCLE_OUTCOMES,
+};
 
 /**
  * The dashboard's promises, in a world that has one (none to check otherwise):
@@ -696,12 +834,10 @@ export function checkDashboard(sandbox: Sandbox, rounds: readonly RoundOutcome[]
 }
 
 /** One lifecycle with the point armed for its rounds, then recovery rounds without faults, then the judge. */
-export async function runPoint(
-  point: FaultPoint,
-  faultedRounds = LIFECYCLE_ROUNDS,
-  world: () => WorldInput = lifecycleWorld,
-): Promise<PointResult> {
-  const sandbox = await startSandbox(world());
+export async function runPoint(point: FaultPoint, lifecycle: Lifecycle = PUSH_LIFECYCLE): Promise<PointResult> {
+  const faultedRounds = lifecycle.rounds;
+  const sandbox = await startSandbox(lifecycle.world());
+  const people = () => lifecycle.people?.(sandbox);
   try {
     const maxPerRepo = parseConfig(sandbox.inputs).limits.maxPerRepo;
     const perRound: string[] = [];
@@ -714,7 +850,10 @@ export async function runPoint(
     const armed = point.arm(sandbox);
     const faulted = await driveRounds(sandbox, 1, faultedRounds, {
       requestTimeoutMs: SWEEP_TIMEOUT_MS,
-      beforeRound: () => armed.roundBegins?.(),
+      beforeRound: () => {
+        people();
+        armed.roundBegins?.();
+      },
       afterRound,
     });
     armed.roundBegins?.();
@@ -723,6 +862,7 @@ export async function runPoint(
     let mark = { github: sandbox.github.log.entries.length, t3: sandbox.t3.log.length };
     const recovery = await driveRounds(sandbox, faultedRounds + 1, faultedRounds + RECOVERY_ROUNDS, {
       requestTimeoutMs: SWEEP_TIMEOUT_MS,
+      beforeRound: people,
       afterRound,
       until: () => {
         const settled = settledSince(sandbox, mark);
@@ -732,7 +872,7 @@ export async function runPoint(
     });
     const rounds = [...faulted, ...recovery];
     const outcomes = outcomesOf(sandbox, rounds);
-    const diverged = Object.entries(LIFECYCLE_OUTCOMES)
+    const diverged = Object.entries(lifecycle.outcomes)
       .filter(([key, expected]) => outcomes[key] !== expected)
       .map(([key, expected]) => `${key}: ${outcomes[key] ?? "missing"} (fault-free: ${expected})`);
     const violations = [...perRound, ...checkInvariants(sandbox, rounds), ...checkDashboard(sandbox, rounds)];

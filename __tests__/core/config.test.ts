@@ -86,6 +86,7 @@ describe("numbers and choices", () => {
     ["max-in-flight", "1e3"],
     ["lease-minutes", "99999999999999999999"],
     ["fix-forward-attempts", "three"],
+    ["review-rounds", "21"],
   ])("%s=%j is rejected with its range", (input, value) => {
     const problems = problemsOf({ ...ARMED, [input]: value });
     expect(problems).toEqual([{ input, problem: expect.stringMatching(/whole number from \d+ to \d+/) as unknown }]);

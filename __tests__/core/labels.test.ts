@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../../src/core/labels.js";
+import { AWAITING_REVIEW_LABEL, DOORBELL_OWED_LABEL, labelDiff, labelsFor } from "../../src/core/labels.js";
 import type { RunRecord } from "../../src/core/run-record.js";
 
 const LABELS = {
@@ -25,8 +25,15 @@ describe("labels by phase", () => {
       ["agent-in-progress", "ready-for-agent", DOORBELL_OWED_LABEL],
     ],
     ["escalated", owed, ["ready-for-human", DOORBELL_OWED_LABEL], ["agent-in-progress", "ready-for-agent"]],
-  ])("%s with doorbell %j adds %j and removes %j", (phase, doorbell, add, remove) => {
-    expect(labelsFor({ phase, doorbell }, LABELS)).toEqual({ add, remove });
+  ])("%s with doorbell %j adds %j and removes %j (and the awaiting-review label)", (phase, doorbell, add, remove) => {
+    expect(labelsFor({ phase, doorbell }, LABELS)).toEqual({ add, remove: [...remove, AWAITING_REVIEW_LABEL] });
+  });
+
+  it("awaiting review: the lock and the ready label come off, the awaiting label goes on", () => {
+    expect(labelsFor({ phase: "awaiting-review", doorbell: null }, LABELS)).toEqual({
+      add: [AWAITING_REVIEW_LABEL],
+      remove: ["agent-in-progress", "ready-for-agent", DOORBELL_OWED_LABEL],
+    });
   });
 
   it("a handed-back issue loses the ready label, so the poller cannot take it again (defect 8)", () => {

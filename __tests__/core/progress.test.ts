@@ -9,6 +9,7 @@ import {
   ciRed,
   NEW_SHA,
   RED_SHA,
+  RUN_T0,
 } from "../../__fixtures__/core.js";
 import {
   PROGRESS_MAX_CHARS,
@@ -166,27 +167,45 @@ describe("the checklist", () => {
     expect(checked(body, "Done")).toBe(true);
   });
 
-  it("delivered by pull request: links the pull request, and leaves the issue open for its merge", () => {
+  it("delivered by pull request, green: links the pull request and awaits review; the merge closes the issue", () => {
     const record = aRunRecord({
+      phase: "awaiting-review",
+      lastAction: "await-review",
+      pushedSha: RED_SHA,
+      reason: "CI green on aaaaaaa; awaiting review of pull request #7",
+      review: { pullRequest: 7, rounds: 0, since: RUN_T0, mergedAt: null },
+    });
+    const pull = { number: 7, url: "https://github.com/acme/api/pull/7" };
+    const pushedToPull = { sha: RED_SHA, url: `${pull.url}/commits/${RED_SHA}`, pullRequest: pull };
+    const body = render({ record, pushed: pushedToPull, ci: null, delivery: "pull-request" });
+    expect(body).toContain(`Pushed [\`aaaaaaa\`](${pull.url}/commits/${RED_SHA}) to pull request [#7](${pull.url})`);
+    expect(statusLine(body)).toContain("awaiting review of the pull request");
+    expect(statusLine(body)).toContain("Merging it closes the issue");
+    expect(checked(body, "CI green")).toBe(true);
+    expect(checked(body, "Awaiting review")).toBe(true);
+    expect(checked(body, "Merged")).toBe(false);
+    expect(checked(body, "Done")).toBe(false);
+    expect(body).not.toContain("Changes requested");
+  });
+
+  it("delivered by pull request: review rounds n of m, then merged and done", () => {
+    const review = { pullRequest: 7, rounds: 1, since: RUN_T0, mergedAt: null };
+    const answering = aRunRecord({ phase: "dispatched", lastAction: "review-turn", pushedSha: RED_SHA, review });
+    const body = render({ record: answering, delivery: "pull-request" });
+    expect(body).toContain("- [ ] Changes requested: review round 1 of 3");
+    const merged = aRunRecord({
       phase: "closed",
       lastAction: "close",
       pushedSha: RED_SHA,
-      reason: "CI green on aaaaaaa",
+      reason: "pull request #7 merged at aaaaaaa",
+      review: { ...review, mergedAt: RUN_T0 },
     });
-    const pull = { number: 7, url: "https://github.com/acme/api/pull/7" };
-    const body = render({
-      record,
-      pushed: { sha: RED_SHA, url: `${pull.url}/commits/${RED_SHA}`, pullRequest: pull },
-      ci: CI_GREEN,
-      delivery: "pull-request",
-    });
-    expect(body).toContain(`Pushed [\`aaaaaaa\`](${pull.url}/commits/${RED_SHA}) to pull request [#7](${pull.url})`);
-    expect(statusLine(body)).toMatch(
-      /^\*\*Status:\*\* done: the pull request is green and ready for review; merging it closes the issue/,
-    );
-    expect(statusLine(body)).not.toContain("issue closed");
-    expect(checked(body, "Done")).toBe(true);
-    expect(render({ record, pushed, ci: CI_GREEN })).toContain("done, issue closed");
+    const done = render({ record: merged, ci: CI_GREEN, delivery: "pull-request" });
+    expect(done).toContain("- [x] Changes requested: review round 1 of 3");
+    expect(done).toContain(`- [x] Merged at ${RUN_T0}`);
+    expect(statusLine(done)).toMatch(/^\*\*Status:\*\* done: pull request \\#7 merged/);
+    expect(checked(done, "Done")).toBe(true);
+    expect(render({ record: merged, pushed, ci: CI_GREEN })).toContain("done, issue closed");
   });
 
   it("falls back to the record's commit when the view has no push", () => {

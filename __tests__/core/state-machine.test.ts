@@ -512,6 +512,89 @@ describe("terminal phases: nothing more, except an owed doorbell", () => {
   });
 });
 
+describe("delivery by pull request: review after green", () => {
+  const PULL = {
+    number: 7,
+    url: "https://github.com/acme/api/pull/7",
+    state: "open" as const,
+    headSha: RED_SHA,
+    headIsAgents: true,
+    mergedAt: null,
+  };
+  const awaiting = { phase: "awaiting-review" as const, pushedSha: RED_SHA };
+  const REVIEW = {
+    author: { login: "maya", isBot: false },
+    state: "changes_requested" as const,
+    body: "Rename it",
+    submittedAt: runMinute(40),
+    comments: [],
+  };
+
+  it("green on its pull request: the run awaits review (no doorbell), not done", () => {
+    const action = decide({ pushed: pushedAt(20), ci: CI_GREEN, pull: PULL, now: runMinute(30) });
+    expect(action).toMatchObject({ kind: "await-review", sha: RED_SHA, pullRequest: 7 });
+    const record = applyAction(aRunRecord(), action, runMinute(30));
+    expect(record).toMatchObject({ phase: "awaiting-review", doorbell: null, review: { pullRequest: 7, rounds: 0 } });
+    expect(record.review?.since).toBe(aRunRecord().dispatchedAt);
+  });
+
+  it("green and already merged (an auto-merge): done, with the merge recorded", () => {
+    const merged = { ...PULL, state: "merged" as const, mergedAt: runMinute(25) };
+    const action = decide({ pushed: pushedAt(20), ci: CI_GREEN, pull: merged, now: runMinute(30) });
+    expect(action).toMatchObject({ kind: "close", merged: { pullRequest: 7 } });
+    expect(applyAction(aRunRecord(), action, runMinute(30))).toMatchObject({
+      phase: "closed",
+      doorbell: { kind: "done", delivered: false },
+      review: { pullRequest: 7, mergedAt: runMinute(25) },
+    });
+  });
+
+  it("awaiting review: merged is done, closed unmerged goes to a human, trusted feedback is a review turn", () => {
+    const record = { ...awaiting, review: { pullRequest: 7, rounds: 0, since: runMinute(10), mergedAt: null } };
+    expect(decide({ record, pull: { ...PULL, state: "merged" } }).kind).toBe("close");
+    expect(decide({ record, pull: { ...PULL, state: "closed" } })).toMatchObject({
+      kind: "escalate-review",
+      cause: "closed-unmerged",
+    });
+    const turn = decide({ record, pull: PULL, feedback: [REVIEW], now: runMinute(45) });
+    expect(turn).toMatchObject({ kind: "review-turn", round: 1 });
+    const after = applyAction(aRunRecord(record), turn, runMinute(45));
+    expect(after).toMatchObject({
+      phase: "dispatched",
+      lastAction: "review-turn",
+      turnStartedAt: runMinute(45),
+      review: { rounds: 1, since: runMinute(40) },
+    });
+  });
+
+  it("awaiting review with nothing read this tick waits; with nothing new, waits", () => {
+    expect(decide({ record: awaiting }).kind).toBe("wait");
+    expect(decide({ record: awaiting, pull: PULL, feedback: [] }).kind).toBe("wait");
+  });
+
+  it("after a review turn, the reviewed green head is not the agent's answer; a new push is", () => {
+    const record = {
+      phase: "dispatched" as const,
+      pushedSha: RED_SHA,
+      lastAction: "review-turn" as const,
+      turnStartedAt: runMinute(45),
+      review: { pullRequest: 7, rounds: 1, since: runMinute(40), mergedAt: null },
+    };
+    const same = { pushed: pushedAt(20), ci: CI_GREEN, pull: PULL, now: runMinute(50) };
+    expect(decide({ record, ...same, agent: anAgent("running") }).kind).toBe("wait");
+    expect(decide({ record, ...same, agent: anAgent("idle") }).kind).toBe("escalate-prepush");
+    const answered = { pushed: { sha: NEW_SHA, at: runMinute(48) }, pull: { ...PULL, headSha: NEW_SHA } };
+    expect(decide({ record, ...answered, ci: CI_PENDING, now: runMinute(50) }).kind).toBe("wait");
+    expect(decide({ record, ...answered, ci: CI_GREEN, now: runMinute(50) })).toMatchObject({ kind: "await-review" });
+  });
+
+  it("merged while the agent was answering a review: done", () => {
+    const record = { phase: "dispatched" as const, pushedSha: RED_SHA, lastAction: "review-turn" as const };
+    const action = decide({ record, pushed: pushedAt(20), ci: CI_GREEN, pull: { ...PULL, state: "merged" } });
+    expect(action).toMatchObject({ kind: "close", merged: { pullRequest: 7 } });
+  });
+});
+
 describe("doorbellFor", () => {
   // One action of each kind; typed by ActionKind, so a new kind does not compile until it is here.
   const RINGS: { [K in ActionKind]: [Extract<Action, { kind: K }>, DoorbellKind | null] } = {
@@ -524,6 +607,9 @@ describe("doorbellFor", () => {
     "escalate-prepush": [{ kind: "escalate-prepush", cause: "stalled", reason: "" }, "needs-human"],
     "escalate-no-ci": [{ kind: "escalate-no-ci", cause: "no-ci", sha: RED_SHA, reason: "" }, "needs-human"],
     "escalate-lost": [{ kind: "escalate-lost", reason: "" }, "needs-human"],
+    "await-review": [{ kind: "await-review", sha: RED_SHA, pullRequest: 7, reason: "" }, null],
+    "review-turn": [{ kind: "review-turn", sha: RED_SHA, pullRequest: 7, round: 1, reviews: [], reason: "" }, null],
+    "escalate-review": [{ kind: "escalate-review", cause: "closed-unmerged", sha: RED_SHA, reason: "" }, "needs-human"],
     ring: [{ kind: "ring", doorbell: "frozen", reason: "" }, "frozen"],
     "fix-forward": [{ kind: "fix-forward", sha: RED_SHA, failing: [], signature: "t", attempt: 1, reason: "" }, null],
     adopt: [{ kind: "adopt", threadId: null, reason: "" }, null],
@@ -779,7 +865,8 @@ describe("total: every state gets an action, and its bookkeeping is a valid reco
   it("a terminal run only ever waits or rings", () => {
     fc.assert(
       fc.property(state, (s) => {
-        if (s.record.phase === "dispatched" || s.record.phase === "claimed") return;
+        if (s.record.phase === "dispatched" || s.record.phase === "claimed" || s.record.phase === "awaiting-review")
+          return;
         expect(["wait", "ring"]).toContain(nextAction(s, RUN_LIMITS).kind);
       }),
     );
@@ -814,7 +901,7 @@ describe("total: every state gets an action, and its bookkeeping is a valid reco
     const seen = { owed: 0, settled: 0 };
     fc.assert(
       fc.property(state, (s) => {
-        fc.pre(s.record.phase !== "dispatched" && s.record.phase !== "claimed");
+        fc.pre(s.record.phase !== "dispatched" && s.record.phase !== "claimed" && s.record.phase !== "awaiting-review");
         const owed = s.record.doorbell !== null && !s.record.doorbell.delivered;
         if (owed) seen.owed++;
         else seen.settled++;

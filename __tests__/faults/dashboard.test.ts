@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   checkDashboard,
   checkInvariants,
+  DASHBOARD_LIFECYCLE,
   dashboardLifecycleWorld,
   driveRounds,
   githubFault,
@@ -66,7 +67,7 @@ describe("one dashboard request failing", () => {
     );
     const failures: string[] = [];
     for (const p of tried) {
-      const result = await runPoint(githubFault(p.index, p.kind), LIFECYCLE_ROUNDS, dashboardLifecycleWorld);
+      const result = await runPoint(githubFault(p.index, p.kind), DASHBOARD_LIFECYCLE);
       const problems = [...result.violations, ...result.diverged];
       if (problems.length > 0) failures.push(`${p.what} #${p.index} ${p.kind}: ${problems.join("; ")}`);
     }

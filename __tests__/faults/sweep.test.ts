@@ -7,6 +7,8 @@
 // §6 and §9. `npm test` runs a reduced sweep (a sample of the points, one
 // fault kind per point in turn); `npm run test:faults` (AFK_FAULTS=full) runs
 // every point with every kind (CI runs it nightly and on every push to main).
+// A second world, delivery by pull request (dispatch, pull request, a review
+// round, merges), is swept the same way by the same judge.
 //
 // What each mode asserts, per family of points: no invariant broke; every
 // point struck (none "missed": a point whose request never came tested
@@ -26,8 +28,10 @@ import {
   GITHUB_FAULT_KINDS,
   LIFECYCLE_OUTCOMES,
   LIFECYCLE_ROUNDS,
-  lifecycleWorld,
   LOOP_LOGIN,
+  PULL_REQUEST_LIFECYCLE,
+  PUSH_LIFECYCLE,
+  type Lifecycle,
   describeTally,
   newTally,
   outcomesOf,
@@ -71,13 +75,18 @@ let rounds: RoundOutcome[];
 let baseline: Baseline;
 let finished: Finished;
 
-beforeAll(async () => {
-  sandbox = await startSandbox(lifecycleWorld());
+/** Drives a lifecycle fault-free, one round past its end, and learns its requests (the fault points). */
+async function learn(
+  lifecycle: Lifecycle,
+): Promise<{ sandbox: Sandbox; rounds: RoundOutcome[]; baseline: Baseline | undefined }> {
+  const sandbox = await startSandbox(lifecycle.world());
   const rings = ringsBeforeRequests(sandbox);
+  let baseline: Baseline | undefined;
   // The faulted rounds are the lifecycle's; what the quiet round after it asks is no fault point.
-  rounds = await driveRounds(sandbox, 1, LIFECYCLE_ROUNDS + 1, {
+  const rounds = await driveRounds(sandbox, 1, lifecycle.rounds + 1, {
+    beforeRound: () => lifecycle.people?.(sandbox),
     afterRound: (round) => {
-      if (round !== LIFECYCLE_ROUNDS) return;
+      if (round !== lifecycle.rounds) return;
       baseline = {
         github: sandbox.github.log.entries.map((e, i) => ({
           method: e.method,
@@ -89,6 +98,15 @@ beforeAll(async () => {
       };
     },
   });
+  return { sandbox, rounds, baseline };
+}
+
+beforeAll(async () => {
+  const learnt = await learn(PUSH_LIFECYCLE);
+  sandbox = learnt.sandbox;
+  rounds = learnt.rounds;
+  if (!learnt.baseline) throw new Error("the lifecycle ended before its last round");
+  baseline = learnt.baseline;
   // The judge's tests below break promises in this sandbox; what held is read once, here.
   finished = {
     outcomes: outcomesOf(sandbox, rounds),
@@ -239,41 +257,42 @@ function sample<T>(items: readonly T[], offset: number): T[] {
 }
 
 /** Marks the point that fails (or dies before) GitHub request `index` if that is the write after a ring. */
-function marked(point: FaultPoint, index: number): FaultPoint {
-  return baseline.github[index]?.afterRing === true ? { ...point, ringsAgain: true } : point;
+function marked(point: FaultPoint, index: number, b: Baseline = baseline): FaultPoint {
+  return b.github[index]?.afterRing === true ? { ...point, ringsAgain: true } : point;
 }
 
-function githubPoints(): FaultPoint[] {
-  const indexes = baseline.github.map((_, i) => i);
-  if (FULL) return indexes.flatMap((i) => GITHUB_FAULT_KINDS.map((kind) => marked(githubFault(i, kind), i)));
+function githubPoints(b: Baseline = baseline): FaultPoint[] {
+  const indexes = b.github.map((_, i) => i);
+  if (FULL) return indexes.flatMap((i) => GITHUB_FAULT_KINDS.map((kind) => marked(githubFault(i, kind), i, b)));
   return sample(indexes, 1).map((i, n) =>
-    marked(githubFault(i, GITHUB_FAULT_KINDS[n % GITHUB_FAULT_KINDS.length] ?? "5xx"), i),
+    marked(githubFault(i, GITHUB_FAULT_KINDS[n % GITHUB_FAULT_KINDS.length] ?? "5xx"), i, b),
   );
 }
 
-function t3Points(): FaultPoint[] {
-  const indexes = baseline.t3.map((_, i) => i);
+function t3Points(b: Baseline = baseline): FaultPoint[] {
+  const indexes = b.t3.map((_, i) => i);
   if (FULL) return indexes.flatMap((i) => T3_FAULT_KINDS.map((kind) => t3Fault(i, kind)));
   return sample(indexes, 2).map((i, n) => t3Fault(i, T3_FAULT_KINDS[n % T3_FAULT_KINDS.length] ?? "5xx"));
 }
 
 /** Every write boundary: before each GitHub write, and before and after each T3 command lands. */
-function crashPoints(): FaultPoint[] {
-  const github = baseline.github.flatMap((r, i) => (r.mutation ? [marked(crashAt({ github: i }), i)] : []));
-  const t3 = baseline.t3.flatMap((r, i) =>
+function crashPoints(b: Baseline = baseline): FaultPoint[] {
+  const github = b.github.flatMap((r, i) => (r.mutation ? [marked(crashAt({ github: i }), i, b)] : []));
+  const t3 = b.t3.flatMap((r, i) =>
     r.route === "dispatch" ? [crashAt({ t3: i }), crashAt({ t3: i, afterApply: true })] : [],
   );
   return sample([...github, ...t3], 3);
 }
 
-async function sweep(name: string, points: FaultPoint[]): Promise<SweepTally> {
+async function sweep(name: string, points: FaultPoint[], lifecycle: Lifecycle = PUSH_LIFECYCLE): Promise<SweepTally> {
   const tally = newTally();
   // Each point has its own sandbox; a tick mostly waits on HTTP, so a few run side by side.
   const queue = [...points];
   const results: PointResult[] = [];
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (let point = queue.shift(); point !== undefined; point = queue.shift()) results.push(await runPoint(point));
+      for (let point = queue.shift(); point !== undefined; point = queue.shift())
+        results.push(await runPoint(point, lifecycle));
     }),
   );
   for (const result of results.sort(
@@ -364,5 +383,46 @@ describe(`fault sweep (${FULL ? "full" : "reduced"})`, () => {
       expectHeld(await sweep("crashes at write boundaries", points), points);
     },
     TIMEOUT,
+  );
+});
+
+describe(`pull-request lifecycle world: fault sweep (${FULL ? "full" : "reduced"})`, () => {
+  let pr: { sandbox: Sandbox; rounds: RoundOutcome[]; baseline: Baseline | undefined };
+  beforeAll(async () => {
+    pr = await learn(PULL_REQUEST_LIFECYCLE);
+    await pr.sandbox.stop();
+  });
+  const prBaseline = (): Baseline => {
+    if (!pr.baseline) throw new Error("the pull-request lifecycle ended before its last round");
+    return pr.baseline;
+  };
+
+  it(`without faults: a review round, two merges, both done within ${PULL_REQUEST_LIFECYCLE.rounds} rounds`, () => {
+    expect(outcomesOf(pr.sandbox, pr.rounds)).toEqual(PULL_REQUEST_LIFECYCLE.outcomes);
+    expect(pr.rounds.map((r) => r.crashed)).toEqual(pr.rounds.map(() => null));
+    const actions = pr.rounds.flatMap((r) => r.watch?.runs.map((w) => `${w.repo}#${w.number} ${w.action}`) ?? []);
+    expect(actions.filter((a) => a.endsWith("review-turn"))).toEqual(["acme/api#1 review-turn"]);
+    expect(actions.filter((a) => a.endsWith("close"))).toHaveLength(2);
+    expect(pr.rounds.at(-1)?.watch?.runs).toEqual([]);
+    expect(checkInvariants(pr.sandbox, pr.rounds)).toEqual([]);
+    expect(repeatedDoorbells(pr.sandbox)).toEqual([]);
+    console.log(
+      `fault sweep (pull-request world): ${prBaseline().github.length} GitHub requests, ${prBaseline().t3.length} T3 requests`,
+    );
+  });
+
+  it(
+    "one GitHub request failing, one T3 request failing, or the process dying at a write boundary breaks no invariant",
+    async () => {
+      const b = prBaseline();
+      for (const [name, points] of [
+        ["GitHub failures", githubPoints(b)],
+        ["T3 failures", t3Points(b)],
+        ["crashes at write boundaries", crashPoints(b)],
+      ] as const) {
+        expectHeld(await sweep(`pull-request world: ${name}`, points, PULL_REQUEST_LIFECYCLE), points);
+      }
+    },
+    TIMEOUT * 3,
   );
 });

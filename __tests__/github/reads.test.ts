@@ -61,6 +61,7 @@ describe("watch facts", () => {
       inProgress: LABELS.inProgress,
       owed: "afk-doorbell-owed",
       human: "ready-for-human",
+      awaiting: "afk-awaiting-review",
     });
     const run = facts.repos[0]?.runs[0];
     expect(run?.number).toBe(issue.number);

@@ -52,6 +52,35 @@ describe("the summary of a fixed fleet", () => {
     ]);
   });
 
+  it("shows the review stages of pull-request runs: awaiting review, changes requested n/m", () => {
+    const { meta, poll } = fixedWorld();
+    const rounds = (used: number) => ({ used, max: 3 });
+    const watch: WatchReport = {
+      ...fixedWorld().watch,
+      runs: [
+        aRun({
+          number: 21,
+          sha: "a".repeat(40),
+          ci: null,
+          phase: "awaiting-review",
+          action: "wait",
+          reviewRounds: rounds(0),
+        }),
+        aRun({ number: 22, sha: "b".repeat(40), ci: "pending", action: "review-turn", reviewRounds: rounds(1) }),
+      ],
+      handed: [],
+    };
+    const model = buildReport(meta, watch, poll);
+    expect(model.inFlight.map((r) => `#${r.number} ${r.phase}`).slice(0, 2)).toEqual([
+      "#21 awaiting-review",
+      "#22 changes-requested",
+    ]);
+    const text = renderReport(model);
+    expect(text).toMatch(/\| awaiting review \|/);
+    expect(text).toMatch(/\| changes requested 1\/3 \|/);
+    expect(model.thisRun.map((r) => `#${r.number} ${r.what}`)).toContain("#22 review turn");
+  });
+
   it("gives the workflow in-flight and needs-human outputs", () => {
     const { meta, watch, poll } = fixedWorld();
     expect(fleetOutputsOf(buildReport(meta, watch, poll))).toEqual({

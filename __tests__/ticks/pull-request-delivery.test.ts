@@ -1,8 +1,9 @@
 // Delivery by pull request, end to end: the prompt names the run's branch,
 // the scripted agent pushes there and opens a pull request, and the watch
-// tick judges CI on the pull request's head. On green the run is done and the
-// issue stays open for the pull request's merge to close; a fork's look-alike
-// pull request or a push to the default branch never counts for the run.
+// tick judges CI on the pull request's head. On green the run awaits review
+// (the lock comes off); the merge makes it done, a close without merging
+// hands it to a human. A fork's look-alike pull request or a push to the
+// default branch never counts for the run. Review rounds: review.test.ts.
 
 import { describe, expect, it } from "vitest";
 import {
@@ -16,6 +17,7 @@ import {
   type IssueInput,
   type Loop,
 } from "../../__fixtures__/ticks.js";
+import { AWAITING_REVIEW_LABEL } from "../../src/core/labels.js";
 import { runIdFor } from "../../src/core/run-record.js";
 
 stopLoopsAfterEach();
@@ -37,39 +39,80 @@ describe("delivery: pull-request", () => {
     expect(loop.userMessages(1)[0]).toContain(`new branch named exactly \`${RUN_ID}\``);
   });
 
-  it("a green pull request finishes the run: lock off, done rung, the issue left open for the merge", async () => {
+  it("a green pull request awaits review: lock off, no doorbell yet; its merge makes the run done", async () => {
     const loop = await startPullRequestWorld(readyIssue(1, { agent: "pull-request", ci: ["green"] }));
     await loop.round();
-    const rounds = await roundsUntil(loop, (r) => r.watch.runs.some((w) => w.action === "close"), 6);
+    const rounds = await roundsUntil(loop, (r) => r.watch.runs.some((w) => w.action === "await-review"), 6);
     const [pull] = pullRequests(loop);
     const head = loop.sandbox.world.store.repo(REPO)?.branches.get(RUN_ID);
-    expect(rounds.at(-1)?.watch.runs).toMatchObject([{ action: "close", sha: head, ci: "green" }]);
+    expect(rounds.at(-1)?.watch.runs).toMatchObject([{ action: "await-review", sha: head, ci: "green" }]);
     expect(loop.issue(1).state).toBe("open");
     expect(loop.labels(1)).not.toContain(LABELS.inProgress);
     expect(loop.labels(1)).not.toContain(LABELS.ready);
-    expect(loop.record(1)).toMatchObject({ phase: "closed", pushedSha: head });
-    expect(loop.doorbells()).toEqual([`done ${REPO}#1`]);
+    expect(loop.labels(1)).toContain(AWAITING_REVIEW_LABEL);
+    expect(loop.record(1)).toMatchObject({ phase: "awaiting-review", pushedSha: head });
+    expect(loop.doorbells()).toEqual([]);
     const body = loop.progressComments(1)[0]?.body ?? "";
     expect(body).toContain(`to pull request [#${pull?.number}](https://github.com/${REPO}/pull/${pull?.number})`);
-    expect(body).toContain("merging it closes the issue");
+    expect(body).toContain("awaiting review of the pull request");
+    expect(body).toContain("- [x] Awaiting review");
+    expect(body).toContain("- [ ] Merged");
 
-    // The finished run is not watched again, and its issue is not dispatched again.
+    // Followed quietly while nobody reviews: no writes, and the issue is not dispatched again.
+    const mark = loop.mark();
     const quiet = await loop.round();
-    expect(quiet.watch.runs).toEqual([]);
+    expect(quiet.watch.runs).toMatchObject([{ action: "wait", phase: "awaiting-review" }]);
     expect(quiet.poll.dispatched).toEqual([]);
+    expect(loop.writesSince(mark)).toEqual([]);
+
+    loop.sandbox.world.store.mergePullRequest(REPO, pull?.number ?? 0, { by: "maya" });
+    const merged = await loop.watch();
+    expect(merged.runs).toMatchObject([{ action: "close", sha: head }]);
+    expect(loop.record(1)).toMatchObject({ phase: "closed", pushedSha: head, review: { pullRequest: pull?.number } });
+    expect(loop.labels(1)).not.toContain(AWAITING_REVIEW_LABEL);
+    expect(loop.doorbells()).toEqual([`done ${REPO}#1`]);
+    expect(loop.progressComments(1)[0]?.body).toMatch(/- \[x\] Merged at /);
+    expect((await loop.round()).watch.runs).toEqual([]);
   });
 
-  it("red CI fixes forward on the same pull request; its new head going green finishes the run", async () => {
+  it("a green pull request closed without merging goes to a human, with the reason", async () => {
+    const loop = await startPullRequestWorld(readyIssue(1, { agent: "pull-request", ci: ["green"] }));
+    await loop.round();
+    await roundsUntil(loop, (r) => r.watch.runs.some((w) => w.action === "await-review"), 6);
+    const [pull] = pullRequests(loop);
+    loop.sandbox.world.store.closePullRequest(REPO, pull?.number ?? 0);
+    const watch = await loop.watch();
+    expect(watch.runs).toMatchObject([{ action: "escalate-review", phase: "escalated" }]);
+    expect(watch.runs[0]?.reason).toContain(`pull request #${pull?.number} was closed without being merged`);
+    expect(watch.handed.map((h) => h.number)).toEqual([1]);
+    expect(loop.labels(1)).toContain(LABELS.human);
+    expect(loop.labels(1)).not.toContain(AWAITING_REVIEW_LABEL);
+    expect(loop.issue(1).state).toBe("open");
+    expect(loop.doorbells()).toEqual([`needs-human ${REPO}#1`]);
+  });
+
+  it("a run awaiting review holds no lock: the repository takes its next issue meanwhile", async () => {
+    const loop = await startPullRequestWorld(readyIssue(1, { agent: "pull-request", ci: ["green"] }));
+    loop.sandbox.world.store.createIssue(REPO, { author: "maya", title: "Next", labels: [] });
+    await loop.round();
+    await roundsUntil(loop, (r) => r.watch.runs.some((w) => w.action === "await-review"), 6);
+    loop.sandbox.world.store.applyLabel(REPO, 2, LABELS.ready, "maya");
+    const { poll } = await loop.round();
+    expect(poll.dispatched.map((d) => d.number)).toEqual([2]);
+    expect(loop.record(1)).toMatchObject({ phase: "awaiting-review" });
+  });
+
+  it("red CI fixes forward on the same pull request; its new head going green awaits review", async () => {
     const loop = await startPullRequestWorld(
       readyIssue(1, { agent: ["pull-request", "pull-request"], ci: [{ result: "red", failing: ["test"] }, "green"] }),
     );
     await loop.round();
-    const rounds = await roundsUntil(loop, (r) => r.watch.runs.some((w) => w.action === "close"), 10);
+    const rounds = await roundsUntil(loop, (r) => r.watch.runs.some((w) => w.action === "await-review"), 10);
     const actions = rounds.flatMap((r) => r.watch.runs.map((w) => w.action));
     expect(actions.filter((a) => a === "fix-forward")).toHaveLength(1);
     expect(pullRequests(loop)).toHaveLength(1);
     const head = loop.sandbox.world.store.repo(REPO)?.branches.get(RUN_ID);
-    expect(loop.record(1)).toMatchObject({ phase: "closed", fixForwards: 1, pushedSha: head });
+    expect(loop.record(1)).toMatchObject({ phase: "awaiting-review", fixForwards: 1, pushedSha: head });
     expect(loop.userMessages(1)[1]).toContain("push a new commit on top of");
   });
 
@@ -85,6 +128,24 @@ describe("delivery: pull-request", () => {
     const watch = await loop.watch();
     expect(watch.runs).toMatchObject([{ action: "close", ci: "green" }]);
     expect(loop.record(1)).toMatchObject({ phase: "closed" });
+    expect(loop.labels(1)).not.toContain(LABELS.inProgress);
+    expect(loop.doorbells()).toEqual([`done ${REPO}#1`]);
+  });
+
+  it("auto-merged with its branch deleted before the watch saw it: done, on the pull request's real head", async () => {
+    const loop = await startPullRequestWorld(readyIssue(1, { agent: "pull-request", ci: ["green"] }));
+    await loop.round();
+    const store = loop.sandbox.world.store;
+    for (let tick = 0; tick < 6 && pullRequests(loop).length === 0; tick++) loop.advance();
+    loop.advance(); // CI goes green, and the auto-merge merges and deletes the branch at once
+    const head = store.repo(REPO)?.branches.get(RUN_ID);
+    const [pull] = pullRequests(loop);
+    store.mergePullRequest(REPO, pull?.number ?? 0, { by: "maya", deleteBranch: true });
+    expect(store.repo(REPO)?.branches.has(RUN_ID)).toBe(false);
+    expect(loop.issue(1).state).toBe("closed"); // `Closes #1` in its description
+    const watch = await loop.watch();
+    expect(watch.runs).toMatchObject([{ action: "close", ci: "green", sha: head }]);
+    expect(loop.record(1)).toMatchObject({ phase: "closed", pushedSha: head });
     expect(loop.labels(1)).not.toContain(LABELS.inProgress);
     expect(loop.doorbells()).toEqual([`done ${REPO}#1`]);
   });

@@ -20,10 +20,13 @@ export function doorbellFor(action: Action): DoorbellKind | null {
     case "escalate-prepush":
     case "escalate-no-ci":
     case "escalate-lost":
+    case "escalate-review":
       return "needs-human";
     case "ring":
       return action.doorbell;
     case "fix-forward":
+    case "await-review":
+    case "review-turn":
     case "adopt":
     case "release":
     case "wait":
@@ -46,10 +49,58 @@ export function applyAction(record: RunRecord, action: Action, now: Instant): Ru
     return kind === null ? null : { kind, delivered: false };
   };
   const reason = truncate(action.reason, RECORD_LIMITS.reason);
+  const review = (pullRequest: number): NonNullable<RunRecord["review"]> =>
+    record.review ?? {
+      pullRequest,
+      rounds: 0,
+      // Reviews submitted since the dispatch are the first feedback, even those made before green.
+      since: record.dispatchedAt ?? record.claimedAt,
+      mergedAt: null,
+    };
   switch (action.kind) {
-    case "close":
+    case "close": {
+      const closed = { ...record, phase: "closed" as const, pushedSha: action.sha, lastAction: action.kind, reason };
+      const { merged } = action;
+      if (!merged) return { ...closed, doorbell: owed() };
+      const withMerge = { ...review(merged.pullRequest), pullRequest: merged.pullRequest, mergedAt: merged.at ?? now };
+      return { ...closed, review: withMerge, doorbell: owed() };
+    }
     case "close-no-ci":
       return { ...record, phase: "closed", pushedSha: action.sha, lastAction: action.kind, reason, doorbell: owed() };
+    case "await-review":
+      return {
+        ...record,
+        phase: "awaiting-review",
+        pushedSha: action.sha,
+        lastAction: action.kind,
+        reason,
+        review: { ...review(action.pullRequest), pullRequest: action.pullRequest },
+      };
+    case "review-turn": {
+      // Feedback after the newest review this turn quotes belongs to the next round.
+      const since = action.reviews.reduce<Instant>(
+        (at, r) => (r.submittedAt !== null && Date.parse(r.submittedAt) > Date.parse(at) ? r.submittedAt : at),
+        review(action.pullRequest).since,
+      );
+      return {
+        ...record,
+        phase: "dispatched",
+        pushedSha: action.sha,
+        turnStartedAt: now,
+        lastAction: action.kind,
+        reason,
+        review: { ...review(action.pullRequest), pullRequest: action.pullRequest, rounds: action.round, since },
+      };
+    }
+    case "escalate-review":
+      return {
+        ...record,
+        phase: "escalated",
+        pushedSha: action.sha === "" ? record.pushedSha : action.sha,
+        lastAction: action.kind,
+        reason,
+        doorbell: owed(),
+      };
     case "fix-forward":
       return {
         ...record,

@@ -56,6 +56,7 @@ export const INPUT_DEFAULTS = {
   "tick-budget-seconds": "240",
   shard: "",
   delivery: "push",
+  "review-rounds": "3",
   "deploy-environment": "",
   "rollout-url": "",
   "rollout-timeout-seconds": "10",
@@ -115,6 +116,8 @@ export interface Config {
     ciTimeoutMinutes: number;
     leaseMinutes: number;
     tickBudgetSeconds: number;
+    /** Review turns per run for trusted reviewers' requested changes (delivery by pull request). */
+    reviewRounds: number;
   };
   noCi: "escalate" | "close";
   shard: Shard | null;
@@ -191,6 +194,7 @@ const InputsSchema = z.object({
   "tick-budget-seconds": integer(10, 21_600),
   shard,
   delivery: oneOf(["push", "pull-request"] as const),
+  "review-rounds": integer(0, 20),
   "deploy-environment": optionalText,
   "rollout-url": text.pipe(template(["sha", "owner", "repo"])).pipe(httpsUrl(false)),
   "rollout-timeout-seconds": integer(1, 120),
@@ -326,6 +330,7 @@ function toConfig(i: ParsedInputs): Config {
       ciTimeoutMinutes: i["ci-timeout-minutes"],
       leaseMinutes: i["lease-minutes"],
       tickBudgetSeconds: i["tick-budget-seconds"],
+      reviewRounds: i["review-rounds"],
     },
     noCi: i["no-ci"],
     shard: i.shard,

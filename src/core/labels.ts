@@ -10,6 +10,12 @@ import { stopPending } from "./stop.js";
 /** Marks an issue whose terminal doorbell failed, so the next tick finds it and rings again. */
 export const DOORBELL_OWED_LABEL = "afk-doorbell-owed";
 
+/**
+ * Marks an issue whose run awaits review of its pull request: the watch tick follows it by this
+ * label, since it no longer holds the lock (a run awaiting review blocks no other work).
+ */
+export const AWAITING_REVIEW_LABEL = "afk-awaiting-review";
+
 export interface LabelChange {
   add: string[];
   remove: string[];
@@ -24,7 +30,12 @@ export function labelsFor(
   record: Pick<RunRecord, "phase" | "doorbell"> & Partial<Pick<RunRecord, "dispatchedAt" | "stop">>,
   labels: Config["labels"],
 ): LabelChange {
-  const change = phaseLabels(record, labels);
+  const phased = phaseLabels(record, labels);
+  // Every phase but awaiting review takes the awaiting label off (a review turn, the merge, a handover).
+  const change =
+    record.phase === "awaiting-review"
+      ? phased
+      : { add: phased.add, remove: [...phased.remove, AWAITING_REVIEW_LABEL] };
   if (!stopPending(record)) return change;
   return {
     add: [...change.add, labels.inProgress],
@@ -55,6 +66,9 @@ function phaseLabels(
           ...((record.dispatchedAt ?? null) === null ? [] : [labels.ready]),
         ],
       };
+    case "awaiting-review":
+      // The lock comes off: nothing runs, so the repository may take other work meanwhile.
+      return { add: [AWAITING_REVIEW_LABEL], remove: [labels.inProgress, labels.ready, DOORBELL_OWED_LABEL] };
     case "closed":
       return { add: doorbell.add, remove: [labels.inProgress, labels.ready, ...doorbell.remove] };
     case "escalated":

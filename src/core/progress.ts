@@ -36,6 +36,8 @@ export interface ProgressView {
   /** Show the "deployed" step (a deploy or rollout stage is configured). */
   deployStage: boolean;
   maxFixForwards: number;
+  /** Review turns a run may take (`review-turn` budget); shown with pull-request delivery. */
+  maxReviewRounds: number;
   /** Seals the record marker when record-key is set. */
   seal?: RecordSeal | null;
 }
@@ -44,7 +46,11 @@ export function renderProgress(view: ProgressView): string {
   const { record, ci } = view;
   const sha = view.pushed?.sha ?? record.pushedSha;
   const commit = sha === null ? null : link(code(sha.slice(0, 7)), view.pushed?.url ?? null);
-  const closedGreen = record.phase === "closed" && record.lastAction === "close";
+  // Green already seen: closed on green, or past green into review (awaiting it, or handed over from it).
+  const closedGreen =
+    (record.phase === "closed" && record.lastAction === "close") ||
+    record.phase === "awaiting-review" ||
+    record.lastAction === "escalate-review";
   const buildGreen = closedGreen || (ci !== null && (ci.state === "green" || ci.stage !== "build"));
   const allGreen = closedGreen || ci?.state === "green";
 
@@ -73,6 +79,7 @@ export function renderProgress(view: ProgressView): string {
     lines.splice(4, 0, `${hidden} hidden ${hidden === 1 ? "passage" : "passages"} removed from the issue text.`, "");
   }
   if (view.deployStage) lines.push(item(allGreen, "Deployed"));
+  if (view.delivery === "pull-request") lines.push(...reviewItems(view));
   lines.push(item(record.phase === "closed", "Done"));
   const strays = view.notTheAgents ?? [];
   if (strays.length > 0) {
@@ -102,10 +109,14 @@ function status(view: ProgressView, sha: string | null, commit: string | null): 
       return "claimed; starting the agent.";
     case "dispatched":
       return dispatchedStatus(view, sha, commit);
+    case "awaiting-review": {
+      const review = record.review;
+      const rounds =
+        review && review.rounds > 0 ? ` (review rounds used: ${review.rounds} of ${view.maxReviewRounds})` : "";
+      return `CI green on ${commit ?? "the pull request"}; awaiting review of the pull request${rounds}. Merging it closes the issue and finishes the run.`;
+    }
     case "closed":
-      return view.delivery === "pull-request"
-        ? `done: the pull request is green and ready for review; merging it closes the issue${reason}.`
-        : `done, issue closed${reason}.`;
+      return view.delivery === "pull-request" ? `done${reason}.` : `done, issue closed${reason}.`;
     case "escalated":
       return `handed to a human${reason}.`;
     case "frozen":
@@ -130,6 +141,22 @@ function dispatchedStatus(view: ProgressView, sha: string | null, commit: string
   if (ci.state === "red") return `CI red on ${commit} at the ${ci.stage} stage.`;
   if (ci.state === "pending") return `CI pending on ${commit} at the ${ci.stage} stage.`;
   return `CI green on ${commit}.`;
+}
+
+/** The review stages of a pull-request run: awaiting review, changes requested n of m, merged. */
+function reviewItems(view: ProgressView): string[] {
+  const { record } = view;
+  const review = record.review ?? null;
+  const merged = review?.mergedAt ?? null;
+  const reached = record.phase === "awaiting-review" || review !== null;
+  const items = [item(reached, "Awaiting review")];
+  if (review !== null && review.rounds > 0) {
+    // Checked once the agent's answer to the latest round is back under review (or merged).
+    const answered = record.phase !== "dispatched" || record.lastAction !== "review-turn";
+    items.push(item(answered, `Changes requested: review round ${review.rounds} of ${view.maxReviewRounds}`));
+  }
+  items.push(item(merged !== null, merged === null ? "Merged" : `Merged at ${merged}`));
+  return items;
 }
 
 function pullRequestSuffix(view: ProgressView): string {

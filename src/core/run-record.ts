@@ -17,6 +17,9 @@ export const ACTION_KINDS = [
   "escalate-prepush",
   "escalate-no-ci",
   "escalate-lost",
+  "await-review",
+  "review-turn",
+  "escalate-review",
   "adopt",
   "release",
   "ring",
@@ -113,6 +116,23 @@ export const RunRecordSchema = z.strictObject({
       /** A second, harder stop was sent (workflow force-cancel) after the first did not take within a lease. */
       forced: z.boolean(),
       stoppedAt: instant.nullable(),
+    })
+    .nullable()
+    .optional(),
+  /**
+   * The review stage of a run delivered by pull request (core/review.ts). Optional: absent until the
+   * run's pull request is green, and in records written before review stages existed.
+   */
+  review: z
+    .strictObject({
+      /** The run's pull request, followed by its number (its branch may be deleted on merge). */
+      pullRequest: z.int().min(1).max(1_000_000_000),
+      /** Review turns sent, against `review-rounds`. */
+      rounds: count,
+      /** Reviews submitted after this instant are new feedback: the dispatch, then each review turn. */
+      since: instant,
+      /** When the pull request was merged, once the loop saw it merged. */
+      mergedAt: instant.nullable(),
     })
     .nullable()
     .optional(),

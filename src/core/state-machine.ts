@@ -25,6 +25,7 @@ import { failureSignature } from "./ci.js";
 import type { Config } from "./config.js";
 import type { ActionKind, RunRecord } from "./run-record.js";
 import { plural, truncate } from "./markdown.js";
+import { reviewDecision, type Review, type ReviewedPullRequest } from "./review.js";
 import type { AgentStatus, CiVerdict, DoorbellKind, FailingCheck, Instant } from "./types.js";
 
 export { ACTION_KINDS, type ActionKind } from "./run-record.js";
@@ -47,15 +48,30 @@ export interface RunState {
   parentAlreadyRed: boolean;
   /** False once someone (or a closing keyword) closed the issue. */
   issueOpen: boolean;
+  /**
+   * Delivery by pull request: the run's own pull request as read this tick (by its branch while CI
+   * is watched, by its number while awaiting review); null when none was found; absent with push delivery.
+   */
+  pull?: ReviewedPullRequest | null;
+  /** Trusted reviewers' requests for changes since the last review turn (core/review.ts); awaiting review only. */
+  feedback?: readonly Review[];
   now: Instant;
 }
 
 type FreezeCause = "parent-red" | "same-failure" | "attempts-spent" | "time-spent";
 type PrepushCause = "needs-input" | "stopped" | "stalled" | "refused";
 type NoCiCause = "no-ci" | "ci-stuck";
+/** Why a run awaiting review goes to a human (core/review.ts decides). */
+export type ReviewCause = "closed-unmerged" | "rounds-spent" | "pull-gone";
 
 export type Action =
-  | { kind: "close"; sha: string; reason: string }
+  | {
+      kind: "close";
+      sha: string;
+      /** Delivery by pull request: the pull request was merged (at, when GitHub said). */
+      merged?: { pullRequest: number; at: Instant | null };
+      reason: string;
+    }
   | { kind: "close-no-ci"; sha: string; reason: string }
   | {
       kind: "fix-forward";
@@ -70,6 +86,11 @@ export type Action =
   | { kind: "escalate-prepush"; cause: PrepushCause; reason: string }
   | { kind: "escalate-no-ci"; cause: NoCiCause; sha: string; reason: string }
   | { kind: "escalate-lost"; reason: string }
+  /** Delivery by pull request: green, so the run now awaits review (the lock comes off). */
+  | { kind: "await-review"; sha: string; pullRequest: number; reason: string }
+  /** A corrective turn quoting trusted reviewers' requested changes (only theirs: see core/review.ts). */
+  | { kind: "review-turn"; sha: string; pullRequest: number; round: number; reviews: Review[]; reason: string }
+  | { kind: "escalate-review"; cause: ReviewCause; sha: string; reason: string }
   | { kind: "adopt"; threadId: string | null; reason: string }
   | { kind: "release"; reason: string }
   | { kind: "ring"; doorbell: DoorbellKind; reason: string }
@@ -91,6 +112,19 @@ export function nextAction(state: RunState, config: StateMachineConfig): Action 
     case "frozen":
     case "released":
       return terminal(record);
+    case "awaiting-review":
+      // Followed by its pull request, whoever closes the issue: a merge closes it too. Not read
+      // this tick (undefined) is no news; read and gone (null) is a human's to look at.
+      if (state.pull === undefined) return { kind: "wait", reason: "awaiting review; the pull request was not read" };
+      return reviewDecision(
+        {
+          pull: state.pull ?? null,
+          feedback: state.feedback ?? [],
+          rounds: record.review?.rounds ?? 0,
+          greenSha: record.pushedSha,
+        },
+        config.limits.reviewRounds,
+      );
     case "claimed":
     case "dispatched":
       // Closed before anything was pushed (by a person): nothing left to deliver. Once the agent has
@@ -112,6 +146,16 @@ function terminal(record: RunRecord): Action {
     };
   }
   return { kind: "wait", reason: `run is ${record.phase}` };
+}
+
+/** Done: the run's pull request was merged on its green head. */
+function mergedClose(pull: ReviewedPullRequest): Action {
+  return {
+    kind: "close",
+    sha: pull.headSha,
+    merged: { pullRequest: pull.number, at: pull.mergedAt },
+    reason: `pull request #${pull.number} merged, CI green on ${pull.headSha.slice(0, 7)}`,
+  };
 }
 
 /**
@@ -137,12 +181,14 @@ function claimed(state: RunState): Action {
 function dispatched(state: RunState, config: StateMachineConfig): Action {
   const { record, pushed } = state;
   // A push the loop already sent a fix-forward about is not an answer to that
-  // fix-forward, unless a re-run has since turned it green.
+  // fix-forward, unless a re-run has since turned it green. The reviewed (green)
+  // head a review turn was sent about is never an answer to it.
   const awaitingFix =
     pushed !== null &&
-    record.lastAction === "fix-forward" &&
     pushed.sha === record.pushedSha &&
-    state.ci.state !== "green";
+    ((record.lastAction === "fix-forward" && state.ci.state !== "green") || record.lastAction === "review-turn");
+  // Merged green while the agent was still answering: the reviewers took it as it is.
+  if (awaitingFix && state.pull?.state === "merged" && state.ci.state === "green") return mergedClose(state.pull);
   if (pushed !== null && !awaitingFix) return afterPush(state, pushed, config);
   return beforePush(state, config, awaitingFix);
 }
@@ -152,8 +198,18 @@ function afterPush(state: RunState, pushed: { sha: string; at: Instant }, config
   const { limits } = config;
   const short = pushed.sha.slice(0, 7);
   switch (ci.state) {
-    case "green":
-      return { kind: "close", sha: pushed.sha, reason: `CI green on ${short}` };
+    case "green": {
+      const { pull } = state;
+      if (!pull) return { kind: "close", sha: pushed.sha, reason: `CI green on ${short}` };
+      // Delivery by pull request: green is where review starts, unless a merge got there first.
+      if (pull.state === "merged") return mergedClose(pull);
+      return {
+        kind: "await-review",
+        sha: pushed.sha,
+        pullRequest: pull.number,
+        reason: `CI green on ${short}; awaiting review of pull request #${pull.number}`,
+      };
+    }
     case "red": {
       const failing = ci.failing;
       // A red verdict always names its failures; should one not, it still needs a signature to compare.

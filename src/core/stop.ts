@@ -22,6 +22,7 @@ const LEFT_OPEN =
 function reasonFor(phase: RunRecord["phase"]): StopReason {
   switch (phase) {
     case "closed":
+    case "awaiting-review": // green: the agent's part is done, as on a close
       return "closed";
     case "frozen":
       return "frozen";

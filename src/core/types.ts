@@ -83,6 +83,7 @@ export interface ReadyIssue {
 export const RUN_PHASES = [
   "claimed", // record written and lock taken; executor not yet confirmed
   "dispatched", // executor accepted the run; agent working or pushed
+  "awaiting-review", // pull-request delivery: green, the lock released; followed until merged or closed
   "closed", // CI green (or no-CI close): issue closed as completed
   "escalated", // handed to a human before or without a verdict
   "frozen", // fix-forward budget spent or same failure repeated

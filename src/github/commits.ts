@@ -4,12 +4,15 @@
 // candidate only when that history runs past one page), its check runs and
 // commit statuses (and its parent's, to tell "already red"), the open or
 // merged pull requests from a run's branch with the same facts for their head
-// (delivery by pull request), and the deployments of the configured
+// (delivery by pull request; the head read by `headRefOid`, which survives the
+// branch's deletion), the pull request of each run awaiting review, by
+// number, with its state and reviews, and the deployments of the configured
 // environment. One GraphQL query per 25 repos. Returns the core's CI inputs;
 // the fold itself lives in core/ci.ts.
 
 import type { CheckRun, CheckRunConclusion, CheckRunStatus, CommitStatus, DeploymentStatus } from "../core/ci.js";
 import { CHECK_RUN_CONCLUSIONS, CHECK_RUN_STATUSES, COMMIT_STATUS_STATES, DEPLOYMENT_STATES } from "../core/ci.js";
+import { REVIEW_STATES, type Review } from "../core/review.js";
 import type { Instant, RepoSlug } from "../core/types.js";
 import type { GitHubClient } from "./client.js";
 import { chunk, runBatchQuery } from "./graphql.js";
@@ -22,6 +25,10 @@ const CONTEXTS_PAGE = 100;
 const DEPLOYMENTS_PAGE = 20;
 /** Pull requests read per head branch (open or merged: an auto-merge may beat the watch): one is expected. */
 const PULLS_PER_BRANCH = 5;
+/** Reviews read per pull request awaiting review, the newest; the feedback since the last turn is among them. */
+const REVIEWS_PER_PULL = 20;
+/** Inline comments read per review. */
+const COMMENTS_PER_REVIEW = 30;
 
 export interface CommitQuestion {
   repo: RepoSlug;
@@ -31,6 +38,8 @@ export interface CommitQuestion {
   since: Instant;
   /** Branches whose open or merged pull requests are wanted (each run's own branch, in pull-request delivery). */
   branches?: string[];
+  /** Pull requests whose state and reviews are wanted, by number (runs awaiting review). */
+  pulls?: number[];
 }
 
 export interface CommitChecks {
@@ -52,13 +61,22 @@ export interface CommitAnswer {
   parent: { sha: string; message: string | null; checks: CommitChecks | null } | null;
 }
 
-interface PullRequestFacts {
+export interface PullRequestFacts {
   number: number;
   url: string;
   /** The head branch lives in a fork: anyone could have pushed it. */
   crossRepository: boolean;
-  /** Its head commit and that commit's CI; null when the head branch is gone. */
+  state: "open" | "closed" | "merged";
+  mergedAt: Instant | null;
+  /** `headRefOid`: the head commit's sha, kept by GitHub after the head branch is deleted. */
+  headSha: string;
+  /** Its head commit and that commit's CI; null when GitHub did not show the head among its commits. */
   head: CommitAnswer | null;
+}
+
+export interface ReviewedPullFacts extends PullRequestFacts {
+  /** The newest reviews, oldest first. */
+  reviews: Review[];
 }
 
 export interface RepoCommitFacts {
@@ -67,6 +85,8 @@ export interface RepoCommitFacts {
   commits: CommitAnswer[];
   /** Open and merged pull requests per asked head branch, newest first; a closed unmerged one is gone. */
   pullRequests: Map<string, PullRequestFacts[]>;
+  /** The asked pull requests by number, with their reviews; absent when GitHub has no such pull request. */
+  pullsByNumber: Map<number, ReviewedPullFacts>;
   /** Latest status of each deployment in the environment, newest first; null when no environment is configured. */
   deployments: (DeploymentStatus & { sha: string })[] | null;
 }
@@ -108,15 +128,38 @@ type RepoCommitJson = Record<string, unknown> & {
   };
 };
 
+interface PullJson {
+  number: number;
+  url: string;
+  isCrossRepository: boolean;
+  state: string;
+  merged: boolean;
+  mergedAt: string | null;
+  headRefOid: string;
+  commits: { nodes: { commit: CommitJson }[] };
+}
 interface PullsJson {
-  nodes: {
-    number: number;
-    url: string;
-    isCrossRepository: boolean;
-    headRef: { target: CommitJson | null } | null;
-  }[];
+  nodes: PullJson[];
+}
+interface ReviewedPullJson extends PullJson {
+  reviews: {
+    nodes: {
+      state: string;
+      body: string;
+      submittedAt: string | null;
+      author: { __typename: string; login: string } | null;
+      comments: { nodes: { path: string; line: number | null; body: string }[] };
+    }[];
+  } | null;
 }
 
+// The head is read by `headRefOid` and the pull request's last commit, never through `headRef`,
+// which is null once the branch is deleted (as "automatically delete head branches" does on merge).
+const PULL_FRAGMENT = `
+fragment AfkPull on PullRequest {
+  number url isCrossRepository state merged mergedAt headRefOid
+  commits(last: 1) { nodes { commit { ...AfkCommit } } }
+}`;
 const COMMIT_FRAGMENTS = `
 fragment AfkCommit on Commit {
   oid committedDate message ...AfkRollup
@@ -154,21 +197,29 @@ export async function readCommitFacts(
         );
         const pulls = (question?.branches ?? []).map(
           (_, j) =>
-            `p${j}: pullRequests(headRefName: $branch_$ALIAS_${j}, states: [OPEN, MERGED], first: ${PULLS_PER_BRANCH}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { number url isCrossRepository headRef { target { ... on Commit { ...AfkCommit } } } } }`,
+            `p${j}: pullRequests(headRefName: $branch_$ALIAS_${j}, states: [OPEN, MERGED], first: ${PULLS_PER_BRANCH}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { ...AfkPull } }`,
+        );
+        const numbered = (question?.pulls ?? []).map(
+          (_, j) =>
+            `n${j}: pullRequest(number: $pull_$ALIAS_${j}) { ...AfkPull reviews(last: ${REVIEWS_PER_PULL}) { nodes { state body submittedAt author { __typename login } comments(first: ${COMMENTS_PER_REVIEW}) { nodes { path line body } } } } }`,
         );
         const deployments =
           deployEnvironment === null
             ? ""
             : `deployments(environments: [$environment], first: ${DEPLOYMENTS_PAGE}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { databaseId commitOid latestStatus { state logUrl environmentUrl } } }`;
-        return `defaultBranchRef { name target { ... on Commit { history(first: ${HISTORY_PAGE}, since: $since_$ALIAS) { pageInfo { hasNextPage } nodes { oid } } } } } ${commits.join(" ")} ${pulls.join(" ")} ${deployments}`;
+        return `defaultBranchRef { name target { ... on Commit { history(first: ${HISTORY_PAGE}, since: $since_$ALIAS) { pageInfo { hasNextPage } nodes { oid } } } } } ${commits.join(" ")} ${pulls.join(" ")} ${numbered.join(" ")} ${deployments}`;
       },
-      fragments: COMMIT_FRAGMENTS,
+      // GitHub refuses a fragment the query does not use.
+      fragments: batch.some((q) => (q.branches?.length ?? 0) + (q.pulls?.length ?? 0) > 0)
+        ? COMMIT_FRAGMENTS + PULL_FRAGMENT
+        : COMMIT_FRAGMENTS,
       repos: batch.map((q, i) => {
         const [owner = "", name = ""] = q.repo.split("/");
         const since = new Date(Date.parse(q.since) - CLOCK_SKEW_MS).toISOString();
         const variables: Record<string, unknown> = { [`since_r${i}`]: since };
         q.shas.forEach((sha, j) => (variables[`sha_r${i}_${j}`] = sha));
         q.branches?.forEach((branch, j) => (variables[`branch_r${i}_${j}`] = branch));
+        q.pulls?.forEach((number, j) => (variables[`pull_r${i}_${j}`] = number));
         return { alias: `r${i}`, owner, name, variables };
       }),
       perRepoDeclare: (repo) => {
@@ -177,6 +228,7 @@ export async function readCommitFacts(
           `$since_${repo.alias}: GitTimestamp!`,
           ...(question?.shas ?? []).map((_, j) => `$sha_${repo.alias}_${j}: GitObjectID!`),
           ...(question?.branches ?? []).map((_, j) => `$branch_${repo.alias}_${j}: String!`),
+          ...(question?.pulls ?? []).map((_, j) => `$pull_${repo.alias}_${j}: Int!`),
         ];
       },
     });
@@ -188,6 +240,7 @@ export async function readCommitFacts(
           error: result.errors.get(`r${i}`) ?? "not found",
           commits: [],
           pullRequests: new Map(),
+          pullsByNumber: new Map(),
           deployments: null,
         });
         continue;
@@ -203,7 +256,14 @@ export async function readCommitFacts(
           }
         } catch (error) {
           const why = `could not compare a pushed commit with ${data.defaultBranchRef.name}: ${error instanceof Error ? error.message : String(error)}`;
-          answers.push({ repo: question.repo, error: why, commits: [], pullRequests: new Map(), deployments: null });
+          answers.push({
+            repo: question.repo,
+            error: why,
+            commits: [],
+            pullRequests: new Map(),
+            pullsByNumber: new Map(),
+            deployments: null,
+          });
           continue;
         }
       }
@@ -213,17 +273,14 @@ export async function readCommitFacts(
       const pullRequests = new Map(
         (question.branches ?? []).map((branch, j): [string, PullRequestFacts[]] => [
           branch,
-          ((data[`p${j}`] as PullsJson | null | undefined)?.nodes ?? []).map((pull) => {
-            const head = pull.headRef?.target;
-            return {
-              number: pull.number,
-              url: pull.url,
-              crossRepository: pull.isCrossRepository,
-              head: head?.oid ? toCommitAnswer(head.oid, head, onBranch) : null,
-            };
-          }),
+          ((data[`p${j}`] as PullsJson | null | undefined)?.nodes ?? []).map((pull) => toPullFacts(pull, onBranch)),
         ]),
       );
+      const pullsByNumber = new Map<number, ReviewedPullFacts>();
+      for (const [j, number] of (question.pulls ?? []).entries()) {
+        const pull = data[`n${j}`] as ReviewedPullJson | null | undefined;
+        if (pull) pullsByNumber.set(number, { ...toPullFacts(pull, onBranch), reviews: toReviews(pull) });
+      }
       const deployments =
         deployEnvironment === null
           ? null
@@ -233,7 +290,7 @@ export async function readCommitFacts(
               state: lowerEnum(d.latestStatus?.state, DEPLOYMENT_STATES, "pending"),
               url: d.latestStatus?.logUrl ?? d.latestStatus?.environmentUrl ?? null,
             }));
-      answers.push({ repo: question.repo, error: null, commits, pullRequests, deployments });
+      answers.push({ repo: question.repo, error: null, commits, pullRequests, pullsByNumber, deployments });
     }
   }
   return answers;
@@ -249,6 +306,30 @@ async function reachable(client: GitHubClient, repo: RepoSlug, sha: string, bran
     per_page: 1,
   });
   return data.status === "ahead" || data.status === "identical";
+}
+
+function toPullFacts(pull: PullJson, onBranch: Set<string>): PullRequestFacts {
+  // The last commit is the head only when GitHub says so: past its commit list's end it may not be.
+  const last = pull.commits.nodes.at(-1)?.commit;
+  return {
+    number: pull.number,
+    url: pull.url,
+    crossRepository: pull.isCrossRepository,
+    state: pull.merged ? "merged" : pull.state === "OPEN" ? "open" : "closed",
+    mergedAt: pull.mergedAt,
+    headSha: pull.headRefOid,
+    head: last?.oid === pull.headRefOid ? toCommitAnswer(last.oid, last, onBranch) : null,
+  };
+}
+
+function toReviews(pull: ReviewedPullJson): Review[] {
+  return (pull.reviews?.nodes ?? []).map((review) => ({
+    author: review.author && { login: review.author.login, isBot: review.author.__typename === "Bot" },
+    state: lowerEnum(review.state, REVIEW_STATES, "unknown"),
+    body: review.body,
+    submittedAt: review.submittedAt,
+    comments: review.comments.nodes.map((c) => ({ path: c.path, line: c.line, body: c.body })),
+  }));
 }
 
 function toCommitAnswer(sha: string, commit: CommitJson | null | undefined, onBranch: Set<string>): CommitAnswer {

@@ -28,6 +28,8 @@ const HANDED_PAGE = 100;
 const COMMENTS_PER_HANDED_ISSUE = 10;
 /** Closed issues still carrying the lock, per repo per tick: normally none. */
 const CLOSED_LOCKED_PAGE = 5;
+/** Runs awaiting review of their pull request, per repo per tick (no lock, so found by their own label). */
+const AWAITING_PAGE = 25;
 export const COMMENTS_PER_RUN_ISSUE = 30;
 const REFERENCES_PER_RUN_ISSUE = 20;
 
@@ -75,6 +77,11 @@ interface WatchRepoFacts {
    * loop when the lock removal after it failed. The watch finishes them; the poll ignores them.
    */
   closedLocked: RunIssueFacts[];
+  /**
+   * Issues (open, or closed by their pull request's merge) whose run awaits review: they hold no
+   * lock, so the awaiting-review label finds them. The first AWAITING_PAGE, least recently updated first.
+   */
+  awaiting: RunIssueFacts[];
 }
 
 export interface WatchFacts {
@@ -122,6 +129,7 @@ interface WatchRepoJson {
   runs: PageJson<RunIssueJson>;
   owed: { nodes: RunIssueJson[] };
   closedLocked: { nodes: RunIssueJson[] };
+  awaiting: { nodes: RunIssueJson[] };
 }
 
 const WATCH_SELECTION = `
@@ -135,6 +143,9 @@ const WATCH_SELECTION = `
     nodes { ...AfkRunIssue }
   }
   closedLocked: issues(first: ${CLOSED_LOCKED_PAGE}, states: CLOSED, labels: [$inProgress], orderBy: { field: UPDATED_AT, direction: ASC }) {
+    nodes { ...AfkRunIssue }
+  }
+  awaiting: issues(first: ${AWAITING_PAGE}, states: [OPEN, CLOSED], labels: [$awaiting], orderBy: { field: UPDATED_AT, direction: ASC }) {
     nodes { ...AfkRunIssue }
   }
   handed: issues(first: ${HANDED_PAGE}, states: OPEN, labels: [$human], orderBy: { field: UPDATED_AT, direction: DESC }) {
@@ -170,7 +181,7 @@ fragment AfkRunIssue on Issue {
 export async function readWatchFacts(
   client: GitHubClient,
   repos: readonly RepoSlug[],
-  labels: { inProgress: string; owed: string; human: string },
+  labels: { inProgress: string; owed: string; human: string; awaiting: string },
 ): Promise<WatchFacts> {
   const empty = (repo: RepoSlug): WatchRepoFacts => ({
     repo,
@@ -180,13 +191,14 @@ export async function readWatchFacts(
     runs: [],
     owed: [],
     closedLocked: [],
+    awaiting: [],
   });
   const facts = new Map<RepoSlug, WatchRepoFacts>(repos.map((repo) => [repo, empty(repo)]));
   const at = (repo: RepoSlug) => facts.get(repo) ?? empty(repo);
   const viewer = await readRepoPages<WatchRepoJson, string | null>(client, repos, null, {
     name: "AfkWatchFacts",
-    declare: ["$inProgress: String!", "$owed: String!", "$human: String!"],
-    shared: { inProgress: labels.inProgress, owed: labels.owed, human: labels.human },
+    declare: ["$inProgress: String!", "$owed: String!", "$human: String!", "$awaiting: String!"],
+    shared: { inProgress: labels.inProgress, owed: labels.owed, human: labels.human, awaiting: labels.awaiting },
     selection: WATCH_SELECTION,
     fragments: RUN_ISSUE_FRAGMENT,
     pageVariables: (after, alias) => ({ [`runsAfter_${alias}`]: after }),
@@ -199,6 +211,7 @@ export async function readWatchFacts(
       if (after === null) {
         repoFacts.owed = data.owed.nodes.map((n) => toRunIssueFacts(repo, n));
         repoFacts.closedLocked = data.closedLocked.nodes.map((n) => toRunIssueFacts(repo, n));
+        repoFacts.awaiting = data.awaiting.nodes.map((n) => toRunIssueFacts(repo, n));
         repoFacts.handed = data.handed.nodes.map((n) => ({
           repo,
           number: n.number,

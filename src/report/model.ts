@@ -54,11 +54,21 @@ interface NeedsYouRow extends IssueLink {
 }
 
 /** What a person would call the run's state; `fixing-forward` carries n of m. */
-type InFlightPhase = "claimed" | "working" | "pushed" | "ci-pending" | "fixing-forward" | "deploying";
+type InFlightPhase =
+  | "claimed"
+  | "working"
+  | "pushed"
+  | "ci-pending"
+  | "fixing-forward"
+  | "deploying"
+  | "awaiting-review"
+  | "changes-requested";
 
 export interface InFlightRow extends IssueLink {
   phase: InFlightPhase;
   fixForwards: number;
+  /** Review turns used of those allowed, once a pull request was reviewed; null before. */
+  reviewRounds?: { used: number; max: number } | null;
   since: Instant | null;
   agentLink: string | null;
   sha: string | null;
@@ -68,7 +78,18 @@ export interface InFlightRow extends IssueLink {
 }
 
 type ThisRunWhat =
-  "started" | "closed" | "fixed forward" | "escalated" | "frozen" | "released" | "adopted" | "rang" | "deferred";
+  | "started"
+  | "closed"
+  | "fixed forward"
+  | "review turn"
+  | "awaiting review"
+  | "review ignored"
+  | "escalated"
+  | "frozen"
+  | "released"
+  | "adopted"
+  | "rang"
+  | "deferred";
 
 interface ThisRunRow extends IssueLink {
   what: ThisRunWhat;
@@ -152,7 +173,9 @@ export function buildReport(meta: ReportMeta, watch: WatchReport | null, poll: P
   ).sort(byAgeThenRef);
 
   const runs = watch?.runs ?? [];
-  const inFlight = runs.filter((r) => r.phase === "claimed" || r.phase === "dispatched").map(inFlightRow);
+  const inFlight = runs
+    .filter((r) => r.phase === "claimed" || r.phase === "dispatched" || r.phase === "awaiting-review")
+    .map(inFlightRow);
   const started = (poll?.dispatched ?? []).map((d): InFlightRow => ({
     repo: d.repo,
     number: d.number,
@@ -185,6 +208,22 @@ export function buildReport(meta: ReportMeta, watch: WatchReport | null, poll: P
         ? []
         : [{ repo: r.repo, number: r.number, title: r.title, url: r.url, what, reason: r.reason, link: r.agentLink }];
     }),
+    // An untrusted reviewer asked for changes: said here, since their words never reach the agent.
+    ...runs.flatMap((r): ThisRunRow[] =>
+      r.reviewIgnored
+        ? [
+            {
+              repo: r.repo,
+              number: r.number,
+              title: r.title,
+              url: r.url,
+              what: "review ignored",
+              reason: r.reviewIgnored,
+              link: null,
+            },
+          ]
+        : [],
+    ),
     ...(poll?.deferred ?? []).map((d): ThisRunRow => ({
       repo: d.repo,
       number: d.number,
@@ -240,6 +279,7 @@ function inFlightRow(r: WatchedRun): InFlightRow {
     url: r.url,
     phase: phaseOf(r),
     fixForwards: r.fixForwards ?? 0,
+    reviewRounds: r.reviewRounds ?? null,
     since: r.since,
     agentLink: r.agentLink,
     sha: r.sha,
@@ -250,8 +290,13 @@ function inFlightRow(r: WatchedRun): InFlightRow {
 }
 
 /** The phase a person would name: from the record's phase, what was pushed, and CI's stage. */
-function phaseOf(r: Pick<WatchedRun, "phase" | "sha" | "ci" | "ciStage" | "fixForwards">): InFlightPhase {
+function phaseOf(
+  r: Pick<WatchedRun, "phase" | "sha" | "ci" | "ciStage" | "fixForwards" | "reviewRounds">,
+): InFlightPhase {
   if (r.phase === "claimed") return "claimed";
+  if (r.phase === "awaiting-review") return "awaiting-review";
+  // Back from review with changes asked for: that is the stage, until the pull request is green again.
+  if ((r.reviewRounds?.used ?? 0) > 0) return "changes-requested";
   if (r.sha === null) return "working";
   if ((r.fixForwards ?? 0) > 0 && r.ci !== "green") return "fixing-forward";
   if (r.ci === "pending" && (r.ciStage === "deploy" || r.ciStage === "rollout")) return "deploying";
@@ -266,6 +311,10 @@ function thisRunWhat(r: WatchedRun): ThisRunWhat | null {
       return "closed";
     case "fix-forward":
       return "fixed forward";
+    case "review-turn":
+      return "review turn";
+    case "await-review":
+      return "awaiting review";
     case "freeze":
       return "frozen";
     case "escalate-prepush":
@@ -274,6 +323,7 @@ function thisRunWhat(r: WatchedRun): ThisRunWhat | null {
     case "escalate-bad-record":
     case "escalate-taken-over":
     case "escalate-emergency-stop":
+    case "escalate-review":
       return "escalated";
     case "release":
       return "released";

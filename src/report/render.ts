@@ -74,7 +74,10 @@ function age(since: string | null, now: string | null): string {
   return `${Math.floor(minutes / (24 * 60))} d`;
 }
 
-function phaseText(row: Pick<InFlightRow, "phase" | "fixForwards">, maxFixForwards: number | null): string {
+function phaseText(
+  row: Pick<InFlightRow, "phase" | "fixForwards" | "reviewRounds">,
+  maxFixForwards: number | null,
+): string {
   switch (row.phase) {
     case "claimed":
       return "claimed";
@@ -88,6 +91,10 @@ function phaseText(row: Pick<InFlightRow, "phase" | "fixForwards">, maxFixForwar
       return `fixing forward ${row.fixForwards}${maxFixForwards === null ? "" : `/${maxFixForwards}`}`;
     case "deploying":
       return "deploying";
+    case "awaiting-review":
+      return "awaiting review";
+    case "changes-requested":
+      return `changes requested ${row.reviewRounds?.used ?? 0}/${row.reviewRounds?.max ?? "?"}`;
     default:
       return assertNever(row.phase);
   }

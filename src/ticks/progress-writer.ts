@@ -41,6 +41,7 @@ export async function writeRecord(
     delivery: ctx.config.delivery,
     deployStage: ctx.config.ci.deployEnvironment !== null || ctx.config.ci.rolloutUrl !== null,
     maxFixForwards: ctx.config.limits.fixForwardAttempts,
+    maxReviewRounds: ctx.config.limits.reviewRounds,
     seal: ctx.recordSeal,
   });
   const { id } = await ctx.writer.writeProgress({ repo: target.repo, number: target.number }, target.comment, body);

@@ -15,6 +15,7 @@ import type { RunIssueFacts } from "../github/watch-reads.js";
 import { ringAll } from "../notify/doorbell.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { writeRecord } from "./progress-writer.js";
+import { nextTurnNumber } from "./review-stage.js";
 import type { Assembled } from "./watch-assemble.js";
 import type { WatchedRun } from "./watch.js";
 
@@ -32,7 +33,7 @@ export async function sendFixForward(
     runId: record.runId,
     threadId: run.agent.threadId ?? record.threadId ?? "",
     defaultBranch: defaultBranches.get(facts.repo.toLowerCase()) ?? null,
-    turn: record.fixForwards + 1,
+    turn: nextTurnNumber(record),
     prompt: fixForwardPrompt({
       issue: { repo: facts.repo, number: facts.number },
       sha: action.sha,

@@ -24,6 +24,7 @@ import type { RoleLookup } from "../github/lookups.js";
 import { COMMENT_PAGES_PER_ISSUE, readComments, RECORD_MARKER_PREFIX } from "../github/poll-reads.js";
 import type { HandedIssueFacts, RunIssueFacts } from "../github/watch-reads.js";
 import type { TickContext } from "./context.js";
+import { pullView } from "./review-stage.js";
 import { escalateBadRecord, ignored } from "./run-actions.js";
 import type { HandedIssue, WatchReport } from "./watch.js";
 
@@ -38,6 +39,8 @@ export interface Assembled {
   shas: string[];
   /** The run's own branch, whose pull request delivers its work (pull-request delivery only). */
   branch: string | null;
+  /** The pull request of a run awaiting review, followed by its number (its branch may be gone). */
+  pullNumber: number | null;
   /** The trusted person whose human label takes the run over; null when nobody did. */
   takenOverBy: string | null;
   /** A human label put on by someone not trusted: ignored, and said so in the report. */
@@ -50,6 +53,8 @@ export interface Delivered {
   at: string;
   answer: CommitAnswer | undefined;
   pullRequest: { number: number; url: string } | null;
+  /** The pull request as the state machine reads it (pull-request delivery). */
+  pull: ReturnType<typeof pullView> | null;
 }
 
 /**
@@ -122,6 +127,7 @@ export async function assemble(
     return null;
   }
   const record = decoded.record;
+  // Awaiting review, nothing runs: the run is followed through its pull request, not its agent.
   const terminal = record.phase !== "claimed" && record.phase !== "dispatched";
   // A finished run whose agent's stop is not yet confirmed still asks the executor, until it is.
   const agent =
@@ -138,6 +144,7 @@ export async function assemble(
   const shas =
     terminal || byPullRequest ? [] : candidateShas(issue.references, { repo: issue.repo, since, limit: SHAS_PER_RUN });
   const branch = !terminal && byPullRequest ? record.runId : null;
+  const pullNumber = record.phase === "awaiting-review" ? (record.review?.pullRequest ?? null) : null;
   // A takeover: the human label on an in-flight issue, put on by someone trusted (the ready
   // label's rule). Read from the batched facts; only the labeler's role may need a look-up.
   let takenOverBy: string | null = null;
@@ -162,6 +169,7 @@ export async function assemble(
     agent,
     shas,
     branch,
+    pullNumber,
     takenOverBy,
     takeoverIgnored,
   };
@@ -170,15 +178,17 @@ export async function assemble(
 export async function readCommits(ctx: TickContext, runs: readonly Assembled[]): Promise<Map<string, RepoCommitFacts>> {
   const byRepo = new Map<string, CommitQuestion>();
   for (const run of runs) {
-    if (run.shas.length === 0 && run.branch === null) continue;
+    if (run.shas.length === 0 && run.branch === null && run.pullNumber === null) continue;
     const key = run.facts.repo.toLowerCase();
     const since = run.record.dispatchedAt ?? run.record.claimedAt;
     const branches = run.branch === null ? [] : [run.branch];
+    const pulls = run.pullNumber === null ? [] : [run.pullNumber];
     const question = byRepo.get(key);
-    if (!question) byRepo.set(key, { repo: run.facts.repo, shas: [...run.shas], since, branches });
+    if (!question) byRepo.set(key, { repo: run.facts.repo, shas: [...run.shas], since, branches, pulls });
     else {
       for (const sha of run.shas) if (!question.shas.includes(sha)) question.shas.push(sha);
       for (const branch of branches) if (!question.branches?.includes(branch)) question.branches?.push(branch);
+      for (const pull of pulls) if (!question.pulls?.includes(pull)) question.pulls?.push(pull);
       if (Date.parse(since) < Date.parse(question.since)) question.since = since;
     }
   }
@@ -215,6 +225,7 @@ export function deliveredBy(
       at: pull.head.committedAt,
       answer: pull.head,
       pullRequest: { number: pull.number, url: pull.url },
+      pull: pullView(pull, record.runId),
     };
     return { delivered, strays };
   }
@@ -224,6 +235,12 @@ export function deliveredBy(
     onDefaultBranch: (sha) => answers.get(sha)?.onDefaultBranch === true,
     isAgents,
   });
-  const delivered = pushed && { sha: pushed.sha, at: pushed.at, answer: answers.get(pushed.sha), pullRequest: null };
+  const delivered = pushed && {
+    sha: pushed.sha,
+    at: pushed.at,
+    answer: answers.get(pushed.sha),
+    pullRequest: null,
+    pull: null,
+  };
   return { delivered, strays };
 }

@@ -7,7 +7,7 @@
 import { judgeCommit, type CommitJudgement } from "../ci/verdict.js";
 import { applyAction } from "../core/apply-action.js";
 import { isOwnParent } from "../core/evidence.js";
-import { DOORBELL_OWED_LABEL } from "../core/labels.js";
+import { AWAITING_REVIEW_LABEL, DOORBELL_OWED_LABEL } from "../core/labels.js";
 import { refKey } from "../core/refs.js";
 import { shardRepos } from "../core/shard.js";
 import { nextAction, type ActionKind } from "../core/state-machine.js";
@@ -21,6 +21,7 @@ import { dashboardRequests } from "./dashboard.js";
 import type { ControlRequest } from "../core/guard-rails.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { commitUrl, writeRecord } from "./progress-writer.js";
+import { reviewFacts, sendReviewTurn, type ReviewFacts } from "./review-stage.js";
 import { performStop, ringOwed, sendFixForward, settle } from "./run-actions.js";
 import { assemble, deliveredBy, handedBy, readCommits, type Assembled } from "./watch-assemble.js";
 
@@ -45,6 +46,10 @@ export interface WatchedRun {
   since: Instant | null;
   /** Fix-forward turns sent so far, after this tick's action. */
   fixForwards: number | null;
+  /** Review turns used of those allowed, once the run's pull request was green; null before (or push delivery). */
+  reviewRounds?: { used: number; max: number } | null;
+  /** Requests for changes by people not trusted to make them: never sent to the agent, said in the summary. */
+  reviewIgnored?: string | null;
   /** The CI stage that decided the verdict (build, deploy, rollout), when something was pushed. */
   ciStage: CiStage | null;
   /** The doorbell rung this tick, if any. */
@@ -95,6 +100,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
     inProgress: config.labels.inProgress,
     owed: DOORBELL_OWED_LABEL,
     human: config.labels.human,
+    awaiting: AWAITING_REVIEW_LABEL,
   });
   const identity = config.github.loopIdentity ?? facts.viewer;
   report.identity = identity;
@@ -114,7 +120,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   // The dashboard's Stop requests, read only if the loop's own human label is found on a run.
   let requests: Promise<ControlRequest[]> | null = null;
   const stopRequests = () => (requests ??= dashboardRequests(ctx, identity));
-  for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed, ...r.closedLocked])) {
+  for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed, ...r.closedLocked, ...r.awaiting])) {
     const key = refKey(issue);
     if (seen.has(key)) continue;
     seen.add(key);
@@ -132,7 +138,7 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   // 3. Decide and act, one run at a time.
   for (const run of assembled) {
     try {
-      report.runs.push(await advance(ctx, run, commitFacts, defaultBranches, report.failures));
+      report.runs.push(await advance(ctx, run, commitFacts, defaultBranches, report.failures, roles));
     } catch (error) {
       report.failures.push({
         repo: run.facts.repo,
@@ -167,12 +173,18 @@ async function advance(
   commits: ReadonlyMap<string, RepoCommitFacts>,
   defaultBranches: ReadonlyMap<string, string | null>,
   failures: IssueFailure[],
+  roles: RoleLookup,
 ): Promise<WatchedRun> {
   const { config } = ctx;
   const { facts, record } = run;
   const repoCommits = commits.get(facts.repo.toLowerCase());
   if (repoCommits?.error) throw new Error(`could not read commits: ${repoCommits.error}`);
   const { delivered: pushed, strays } = deliveredBy(run, repoCommits);
+  // Awaiting review: the pull request by its number, and only trusted reviewers' feedback.
+  const review: ReviewFacts | null =
+    run.pullNumber === null
+      ? null
+      : await reviewFacts(ctx, roles, record, repoCommits?.pullsByNumber.get(run.pullNumber));
 
   let judgement: CommitJudgement = { verdict: NO_CI, parentAlreadyRed: false };
   const answer = pushed?.answer;
@@ -201,6 +213,11 @@ async function advance(
       ci: judgement.verdict,
       parentAlreadyRed: judgement.parentAlreadyRed,
       issueOpen: facts.open,
+      ...(review !== null
+        ? { pull: review.pull, feedback: review.feedback }
+        : run.branch !== null
+          ? { pull: pushed?.pull ?? null }
+          : {}),
       now,
     },
     config,
@@ -220,6 +237,21 @@ async function advance(
     next = { ...next, threadId: turn.threadId };
     agentLink = turn.link ?? agentLink;
   }
+  if (action.kind === "review-turn" && !config.dryRun) {
+    const turn = await sendReviewTurn(
+      ctx,
+      {
+        repo: facts.repo,
+        issue: facts.number,
+        record,
+        threadId: run.agent.threadId,
+        defaultBranch: defaultBranches.get(facts.repo.toLowerCase()) ?? null,
+      },
+      action,
+    );
+    next = { ...next, threadId: turn.threadId };
+    agentLink = turn.link ?? agentLink;
+  }
   // Letting go of a run whose agent may still be working owes a stop. It is sent, and read back,
   // before the record is written, so one write says "stopped" or "requested" (or, when sending
   // failed, "owed": the next tick sends it again). A crash in between leaves the run in flight
@@ -228,15 +260,19 @@ async function advance(
   next = await performStop(ctx, run, stopOnLetGo(record, next, run.agent.state), now, failures);
 
   const verdict = pushed ? judgement.verdict : null;
+  // Awaiting review nothing is pushed this tick: the pull request's head is what the comment links.
+  const shown =
+    pushed ??
+    (review?.pull
+      ? { sha: review.pull.headSha, pullRequest: { number: review.pull.number, url: review.pull.url } }
+      : null);
   const progress = {
     agentLink,
-    pushed: pushed
+    pushed: shown
       ? {
-          sha: pushed.sha,
-          url: pushed.pullRequest
-            ? `${pushed.pullRequest.url}/commits/${pushed.sha}`
-            : commitUrl(facts.url, pushed.sha),
-          pullRequest: pushed.pullRequest,
+          sha: shown.sha,
+          url: shown.pullRequest ? `${shown.pullRequest.url}/commits/${shown.sha}` : commitUrl(facts.url, shown.sha),
+          pullRequest: shown.pullRequest,
         }
       : null,
     ci: verdict,
@@ -275,12 +311,14 @@ async function advance(
     failing: verdict?.signature ?? null,
     action:
       cause === null ? action.kind : cause.reason === "kill-switch" ? "escalate-emergency-stop" : "escalate-taken-over",
-    reason: [action.reason, describeStop(next.stop ?? null), run.takeoverIgnored]
+    reason: [action.reason, describeStop(next.stop ?? null), run.takeoverIgnored, review?.ignored ?? null]
       .filter((part) => part !== null)
       .join("; "),
     phase: next.phase,
     since: record.dispatchedAt ?? record.claimedAt,
     fixForwards: next.fixForwards,
+    reviewRounds: next.review ? { used: next.review.rounds, max: config.limits.reviewRounds } : null,
+    reviewIgnored: review?.ignored ?? null,
     ciStage: verdict?.stage ?? null,
     doorbell: rung,
   };

@@ -394,6 +394,107 @@ describe("commits, CI and deployments", () => {
   });
 });
 
+describe("pull requests: head, merge, close and reviews", () => {
+  const PULL = `number state merged mergedAt closedAt headRefName headRefOid isCrossRepository
+    headRef { name }
+    commits(last: 1) { nodes { commit { oid message } } }
+    reviews(last: 10) { nodes { state body submittedAt author { __typename login } comments(first: 10) { nodes { path line body } } } }`;
+  type PullJson = {
+    number: number;
+    state: string;
+    merged: boolean;
+    mergedAt: string | null;
+    headRefOid: string;
+    headRef: { name: string } | null;
+    commits: { nodes: { commit: { oid: string } }[] };
+    reviews: { nodes: unknown[] };
+  };
+  const read = async (number: number) =>
+    (
+      await octokit.graphql<{ repository: { pullRequest: PullJson } }>(
+        `query($n: Int!) { repository(owner: "acme", name: "api") { pullRequest(number: $n) { ${PULL} } } }`,
+        { n: number },
+      )
+    ).repository.pullRequest;
+
+  function openOne(branch: string): { number: number; head: string } {
+    const store = world.store;
+    store.createBranch("acme/api", branch, store.repo("acme/api")?.branches.get("main") ?? "");
+    const head = store.pushCommit("acme/api", `Change\n\nRefs #1`, "agent", { branch }).sha;
+    const pull = store.openPullRequest("acme/api", {
+      author: "agent",
+      title: "Change",
+      body: "Closes #1",
+      headBranch: branch,
+    });
+    return { number: pull.number, head };
+  }
+
+  it("an open pull request: its head ref and oid agree, and its last commit is the head", async () => {
+    const { number, head } = openOne("feature-open");
+    const pull = await read(number);
+    expect(pull).toMatchObject({
+      state: "OPEN",
+      merged: false,
+      mergedAt: null,
+      headRefOid: head,
+      headRef: { name: "feature-open" },
+    });
+    expect(pull.commits.nodes.map((n) => n.commit.oid)).toEqual([head]);
+  });
+
+  it("merged with its branch deleted: headRef is null, headRefOid and the last commit still name the head", async () => {
+    const { number, head } = openOne("feature-merged");
+    world.store.mergePullRequest("acme/api", number, { by: "maya", deleteBranch: true });
+    const pull = await read(number);
+    expect(pull).toMatchObject({ state: "MERGED", merged: true, headRefOid: head, headRef: null });
+    expect(pull.mergedAt).not.toBeNull();
+    expect(pull.commits.nodes.map((n) => n.commit.oid)).toEqual([head]);
+    expect(world.store.repo("acme/api")?.issues.get(1)?.state).toBe("closed"); // its description said `Closes #1`
+  });
+
+  it("closed unmerged: CLOSED, not merged", async () => {
+    const { number } = openOne("feature-closed");
+    world.store.closePullRequest("acme/api", number);
+    expect(await read(number)).toMatchObject({ state: "CLOSED", merged: false, mergedAt: null });
+  });
+
+  it("reviews with their states, authors (bots without [bot]) and inline comments", async () => {
+    const { number } = openOne("feature-reviewed");
+    world.store.addReview("acme/api", number, {
+      author: "maya",
+      state: "CHANGES_REQUESTED",
+      body: "Split it",
+      comments: [{ path: "src/a.ts", line: 3, body: "rename" }],
+    });
+    world.store.addReview("acme/api", number, { author: "helper[bot]", state: "APPROVED" });
+    const pull = await read(number);
+    expect(pull.reviews.nodes).toEqual([
+      {
+        state: "CHANGES_REQUESTED",
+        body: "Split it",
+        submittedAt: expect.any(String) as string,
+        author: { __typename: "User", login: "maya" },
+        comments: { nodes: [{ path: "src/a.ts", line: 3, body: "rename" }] },
+      },
+      {
+        state: "APPROVED",
+        body: "",
+        submittedAt: expect.any(String) as string,
+        author: { __typename: "Bot", login: "helper" },
+        comments: { nodes: [] },
+      },
+    ]);
+  });
+
+  it("answers NOT_FOUND for a pull request number that does not exist", async () => {
+    const errors = await graphqlErrors(
+      `query { repository(owner: "acme", name: "api") { pullRequest(number: 999) { number } } }`,
+    );
+    expect(errors[0]).toMatchObject({ type: "NOT_FOUND" });
+  });
+});
+
 describe("what GitHub rejects", () => {
   it("rejects an unknown field with a GraphQL error", async () => {
     const errors = await graphqlErrors(`query { repository(owner: "acme", name: "api") { blockedBy { number } } }`);

@@ -114,6 +114,23 @@ export interface PullRequest {
   baseBranch: string;
   createdAt: Instant;
   updatedAt: Instant;
+  /** The head commit when the pull request was merged or closed (GitHub keeps it as `headRefOid`); null while open. */
+  closedHeadSha: string | null;
+  mergedAt: Instant | null;
+  closedAt: Instant | null;
+  /** Submitted reviews, oldest first. */
+  reviews: PullRequestReview[];
+}
+
+/** A submitted review: its state, summary and inline comments, as the reviews tab shows them. */
+export interface PullRequestReview {
+  id: number;
+  nodeId: string;
+  author: string;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED";
+  body: string;
+  submittedAt: Instant;
+  comments: { id: number; nodeId: string; path: string; line: number | null; body: string }[];
 }
 
 /** An issue number that no longer answers: deleted (410) or transferred (301 to its new home). */

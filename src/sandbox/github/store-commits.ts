@@ -1,9 +1,11 @@
 // The GitHub emulator's commits, branches and pull requests: a pushed commit
 // references (and on the default branch, closes) the issues its message
-// names, as GitHub does. One layer of the store (see store-base.ts).
+// names, as GitHub does; a merged pull request closes the issues its
+// description names with a keyword, and may delete its head branch; reviews
+// carry their inline comments. One layer of the store (see store-base.ts).
 
 import { parseCommitRefs } from "./commit-refs.js";
-import type { Commit, PullRequest } from "./model.js";
+import type { Commit, PullRequest, PullRequestReview } from "./model.js";
 import { iso, nodeId, StoreError } from "./store-base.js";
 import { IssueStore } from "./store-issues.js";
 
@@ -79,16 +81,81 @@ export abstract class CommitStore extends IssueStore {
       baseBranch: repo.defaultBranch,
       createdAt: at,
       updatedAt: at,
+      closedHeadSha: null,
+      mergedAt: null,
+      closedAt: null,
+      reviews: [],
     };
     repo.pullRequests.push(pull);
     return pull;
   }
 
-  /** Close a pull request without merging it, or (`merged`) as merged: the head branch is left as it is. */
+  /**
+   * Close a pull request without merging it, or (`merged`) as merged, keeping its head commit (GitHub's
+   * `headRefOid`). The head branch is left as it is; `mergePullRequest` is the merge as GitHub does it.
+   */
   closePullRequest(fullName: string, number: number, how: "closed" | "merged" = "closed"): void {
+    const pull = this.mustPull(fullName, number);
+    if (pull.state !== "open") throw new StoreError("invalid", `pull request ${fullName}#${number} is ${pull.state}`);
+    const at = iso(this.now());
+    pull.closedHeadSha = this.repo(pull.headRepo)?.branches.get(pull.headBranch) ?? null;
+    pull.state = how;
+    pull.closedAt = at;
+    pull.mergedAt = how === "merged" ? at : null;
+    pull.updatedAt = at;
+  }
+
+  /**
+   * Merge a pull request as GitHub does: the issues its description closes with a keyword
+   * (`Closes #N`, this repository) are closed as completed, and with `deleteBranch` (the
+   * repository's "automatically delete head branches", or an auto-merge) its head branch is gone.
+   */
+  mergePullRequest(fullName: string, number: number, options: { by: string; deleteBranch?: boolean }): void {
+    const pull = this.mustPull(fullName, number);
+    this.closePullRequest(fullName, number, "merged");
+    const at = iso(this.now());
+    for (const ref of parseCommitRefs(pull.body)) {
+      if (!ref.closes || (ref.repo !== null && ref.repo.toLowerCase() !== fullName.toLowerCase())) continue;
+      const issue = this.mustRepo(fullName).issues.get(ref.number);
+      if (issue?.state === "open") this.close(issue, options.by, at, "completed", null);
+    }
+    if (options.deleteBranch) this.repo(pull.headRepo)?.branches.delete(pull.headBranch);
+  }
+
+  /** A submitted review, with its inline comments (file, line, text). */
+  addReview(
+    fullName: string,
+    number: number,
+    spec: {
+      author: string;
+      state: PullRequestReview["state"];
+      body?: string;
+      comments?: { path: string; line: number | null; body: string }[];
+    },
+  ): PullRequestReview {
+    const pull = this.mustPull(fullName, number);
+    this.ensureUser(spec.author);
+    const id = this.id();
+    const review: PullRequestReview = {
+      id,
+      nodeId: nodeId("PullRequestReview", id),
+      author: spec.author,
+      state: spec.state,
+      body: spec.body ?? "",
+      submittedAt: iso(this.now()),
+      comments: (spec.comments ?? []).map((c) => {
+        const commentId = this.id();
+        return { ...c, id: commentId, nodeId: nodeId("PullRequestReviewComment", commentId) };
+      }),
+    };
+    pull.reviews.push(review);
+    pull.updatedAt = review.submittedAt;
+    return review;
+  }
+
+  private mustPull(fullName: string, number: number): PullRequest {
     const pull = this.mustRepo(fullName).pullRequests.find((p) => p.number === number);
     if (!pull) throw new StoreError("not-found", `no pull request ${fullName}#${number}`);
-    pull.state = how;
-    pull.updatedAt = iso(this.now());
+    return pull;
   }
 }

@@ -256,6 +256,7 @@ function seedRun(ref: IssueRef, run: RunSeed, when: Date, ctx: RunContext): void
     delivery: input("delivery") === "pull-request" ? "pull-request" : "push",
     deployStage: input("deploy-environment") !== "" || input("rollout-url") !== "",
     maxFixForwards: Number(input("fix-forward-attempts")),
+    maxReviewRounds: Number(input("review-rounds")),
     // Seeded as the loop would have written it: sealed when the world sets a record key.
     seal: recordSealFor(input("record-key") === "" ? null : input("record-key")),
   });

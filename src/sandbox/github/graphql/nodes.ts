@@ -7,7 +7,16 @@
 // Never mutates the store.
 
 import { GraphQLError } from "graphql";
-import type { GitHubStore, Issue, IssueComment, IssueEvent, PullRequest, Repo, TokenGrant } from "../store.js";
+import type {
+  GitHubStore,
+  Issue,
+  IssueComment,
+  IssueEvent,
+  PullRequest,
+  PullRequestReview,
+  Repo,
+  TokenGrant,
+} from "../store.js";
 import { commitNode, deployments } from "./commit-nodes.js";
 import { connection, type PageArgs } from "./connection.js";
 
@@ -115,6 +124,11 @@ function repository(ctx: GraphQLContext, repo: Repo): Node {
     deployments: (args: Parameters<typeof deployments>[1]) => deployments(repo, args),
     pullRequests: (args: PullRequestsArgs) =>
       connection(filterPullRequests(repo, args), args, (p) => pullRequest(ctx, repo, p)),
+    pullRequest: ({ number }: { number: number }) => {
+      const pull = repo.pullRequests.find((p) => p.number === number);
+      if (!pull) throw notFound(`Could not resolve to a PullRequest with the number of ${number}.`);
+      return pullRequest(ctx, repo, pull);
+    },
   };
 }
 
@@ -143,7 +157,9 @@ function filterPullRequests(repo: Repo, args: PullRequestsArgs): PullRequest[] {
 function pullRequest(ctx: GraphQLContext, repo: Repo, pull: PullRequest): Node {
   const url = `${WEB}/${repo.fullName}/pull/${pull.number}`;
   const headRepo = ctx.store.repo(pull.headRepo);
-  const headSha = headRepo?.branches.get(pull.headBranch) ?? null;
+  // Open: the head branch as it is now. Merged or closed: the head it had then, branch deleted or not.
+  const liveSha = headRepo?.branches.get(pull.headBranch) ?? null;
+  const headSha = pull.state === "open" ? liveSha : pull.closedHeadSha;
   return {
     __typename: "PullRequest",
     id: pull.nodeId,
@@ -155,19 +171,95 @@ function pullRequest(ctx: GraphQLContext, repo: Repo, pull: PullRequest): Node {
     resourcePath: url.slice(WEB.length),
     state: pull.state.toUpperCase(),
     closed: pull.state !== "open",
+    closedAt: pull.closedAt,
     merged: pull.state === "merged",
+    mergedAt: pull.mergedAt,
     createdAt: pull.createdAt,
     updatedAt: pull.updatedAt,
     author: () => actor(ctx, pull.author),
     isCrossRepository: pull.headRepo.toLowerCase() !== repo.fullName.toLowerCase(),
     headRefName: pull.headBranch,
     baseRefName: pull.baseBranch,
-    // The head branch's commit as it is now; GitHub keeps the last one after a branch is deleted.
+    // GitHub keeps the head's oid after the branch is deleted; `headRef` is null from then on.
     headRefOid: headSha ?? "0".repeat(40),
     headRef: () =>
-      headRepo && headSha !== null
-        ? { __typename: "Ref", name: pull.headBranch, prefix: "refs/heads/", target: commitNode(headRepo, headSha) }
+      headRepo && liveSha !== null
+        ? { __typename: "Ref", name: pull.headBranch, prefix: "refs/heads/", target: commitNode(headRepo, liveSha) }
         : null,
+    commits: (args: PageArgs) =>
+      connection(
+        headRepo && headSha !== null ? pullCommits(headRepo, repo, headSha, pull.baseBranch) : [],
+        args,
+        (sha) => pullRequestCommit(headRepo ?? repo, url, sha),
+      ),
+    reviews: (args: PageArgs & { states?: string[] | null; author?: string | null }) =>
+      connection(
+        pull.reviews.filter(
+          (r) =>
+            (!args.states || args.states.includes(r.state)) &&
+            (args.author == null || r.author.toLowerCase() === args.author.toLowerCase()),
+        ),
+        args,
+        (review) => pullRequestReview(ctx, url, review),
+      ),
+  };
+}
+
+/**
+ * The pull request's commits, oldest first, head last: what the head has that the base branch
+ * does not (GitHub's list, up to its 250-commit cap, which the sandbox never reaches).
+ */
+function pullCommits(headRepo: Repo, base: Repo, headSha: string, baseBranch: string): string[] {
+  const reach = (repo: Repo, from: string | undefined): Map<string, string> => {
+    const seen = new Map<string, string>();
+    const queue = from === undefined ? [] : [from];
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      const commit = repo.commits.get(next);
+      if (!commit || seen.has(next)) continue;
+      seen.set(next, commit.date);
+      queue.push(...commit.parents);
+    }
+    return seen;
+  };
+  const inBase = reach(base, base.branches.get(baseBranch));
+  const mine = [...reach(headRepo, headSha)].filter(([sha]) => !inBase.has(sha) && sha !== headSha);
+  mine.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return [...mine.map(([sha]) => sha), headSha];
+}
+
+function pullRequestCommit(repo: Repo, pullUrl: string, sha: string): Node {
+  return {
+    __typename: "PullRequestCommit",
+    id: Buffer.from(`PullRequestCommit:${repo.id}:${sha}`).toString("base64"),
+    url: `${pullUrl}/commits/${sha}`,
+    resourcePath: `${pullUrl.slice(WEB.length)}/commits/${sha}`,
+    commit: () => commitNode(repo, sha),
+  };
+}
+
+function pullRequestReview(ctx: GraphQLContext, pullUrl: string, review: PullRequestReview): Node {
+  const url = `${pullUrl}#pullrequestreview-${review.id}`;
+  return {
+    __typename: "PullRequestReview",
+    id: review.nodeId,
+    databaseId: review.id,
+    url,
+    resourcePath: url.slice(WEB.length),
+    state: review.state,
+    body: review.body,
+    submittedAt: review.submittedAt,
+    createdAt: review.submittedAt,
+    author: () => actor(ctx, review.author),
+    comments: (args: PageArgs) =>
+      connection(review.comments, args, (comment) => ({
+        __typename: "PullRequestReviewComment",
+        id: comment.nodeId,
+        databaseId: comment.id,
+        path: comment.path,
+        line: comment.line,
+        body: comment.body,
+        author: () => actor(ctx, review.author),
+      })),
   };
 }
 
