@@ -538,6 +538,22 @@ describe("delivery by pull request: review after green", () => {
     expect(record.review?.since).toBe(aRunRecord().dispatchedAt);
   });
 
+  it("green ends a red spell: after a review turn, red is judged afresh by time and same-failure budgets", () => {
+    const red = aRunRecord({
+      fixForwards: 1,
+      firstRedAt: runMinute(0),
+      lastFailureSignature: "test",
+      sameFailureStreak: 1,
+    });
+    const action = decide({ record: red, pushed: pushedAt(20), ci: CI_GREEN, pull: PULL, now: runMinute(30) });
+    expect(applyAction(red, action, runMinute(30))).toMatchObject({
+      fixForwards: 1,
+      firstRedAt: null,
+      lastFailureSignature: null,
+      sameFailureStreak: 0,
+    });
+  });
+
   it("green and already merged (an auto-merge): done, with the merge recorded", () => {
     const merged = { ...PULL, state: "merged" as const, mergedAt: runMinute(25) };
     const action = decide({ pushed: pushedAt(20), ci: CI_GREEN, pull: merged, now: runMinute(30) });

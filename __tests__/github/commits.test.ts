@@ -155,6 +155,62 @@ describe("a run's pull request", () => {
   });
 });
 
+describe("a run's pull request by number (awaiting review)", () => {
+  it("merged with its branch deleted: state, merge time and the real head with its CI, by headRefOid", async () => {
+    const base = store.repo("acme/api")?.branches.get("main") ?? "";
+    store.createBranch("acme/api", "afk-run-1", base);
+    const head = store.pushCommit("acme/api", "Fix\n\nRefs #1\nAFK-Run: afk-run-1", "agent", { branch: "afk-run-1" });
+    store.addCheckRun("acme/api", { headSha: head.sha, name: "test", conclusion: "success" });
+    const pull = store.openPullRequest("acme/api", { author: "agent", title: "Fix", headBranch: "afk-run-1" });
+    store.mergePullRequest("acme/api", pull.number, { by: "maya", deleteBranch: true });
+    const [facts] = await readCommitFacts(
+      client,
+      [{ repo: "acme/api", shas: [], since: SINCE, pulls: [pull.number] }],
+      null,
+    );
+    const found = facts?.pullsByNumber.get(pull.number);
+    expect(found).toMatchObject({ state: "merged", headSha: head.sha, head: { sha: head.sha, message: head.message } });
+    expect(found?.mergedAt).not.toBeNull();
+    expect(found?.head?.checks?.checkRuns.map((r) => r.conclusion)).toEqual(["success"]);
+  });
+
+  it("reads reviews with their states, authors (a bot marked as one) and inline comments, oldest first", async () => {
+    const base = store.repo("acme/api")?.branches.get("main") ?? "";
+    store.createBranch("acme/api", "afk-run-1", base);
+    store.pushCommit("acme/api", "Fix\n\nRefs #1", "agent", { branch: "afk-run-1" });
+    const pull = store.openPullRequest("acme/api", { author: "agent", title: "Fix", headBranch: "afk-run-1" });
+    store.addReview("acme/api", pull.number, {
+      author: "maya",
+      state: "CHANGES_REQUESTED",
+      body: "Rename it",
+      comments: [{ path: "src/a.ts", line: 2, body: "here" }],
+    });
+    store.addReview("acme/api", pull.number, { author: "helper[bot]", state: "COMMENTED", body: "lgtm?" });
+    const [facts] = await readCommitFacts(
+      client,
+      [{ repo: "acme/api", shas: [], since: SINCE, pulls: [pull.number] }],
+      null,
+    );
+    expect(facts?.pullsByNumber.get(pull.number)?.reviews).toEqual([
+      {
+        author: { login: "maya", isBot: false },
+        state: "changes_requested",
+        body: "Rename it",
+        submittedAt: expect.any(String) as string,
+        comments: [{ path: "src/a.ts", line: 2, body: "here" }],
+      },
+      {
+        author: { login: "helper[bot]", isBot: true },
+        state: "commented",
+        body: "lgtm?",
+        submittedAt: expect.any(String) as string,
+        comments: [],
+      },
+    ]);
+    expect(facts?.pullsByNumber.get(pull.number)?.state).toBe("open");
+  });
+});
+
 describe("the CI verdict", () => {
   it("is none when nothing reported on the commit", async () => {
     const sha = store.pushCommit("acme/api", "Fix", "agent").sha;

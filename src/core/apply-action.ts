@@ -68,10 +68,15 @@ export function applyAction(record: RunRecord, action: Action, now: Instant): Ru
     case "close-no-ci":
       return { ...record, phase: "closed", pushedSha: action.sha, lastAction: action.kind, reason, doorbell: owed() };
     case "await-review":
+      // Green ends a red spell: a red after a review turn is judged afresh by the time and
+      // same-failure budgets (the fix-forward count stays: it is per run).
       return {
         ...record,
         phase: "awaiting-review",
         pushedSha: action.sha,
+        firstRedAt: null,
+        lastFailureSignature: null,
+        sameFailureStreak: 0,
         lastAction: action.kind,
         reason,
         review: { ...review(action.pullRequest), pullRequest: action.pullRequest },

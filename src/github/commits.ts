@@ -15,6 +15,7 @@ import { CHECK_RUN_CONCLUSIONS, CHECK_RUN_STATUSES, COMMIT_STATUS_STATES, DEPLOY
 import { REVIEW_STATES, type Review } from "../core/review.js";
 import type { Instant, RepoSlug } from "../core/types.js";
 import type { GitHubClient } from "./client.js";
+import { toLogin } from "./poll-reads.js";
 import { chunk, runBatchQuery } from "./graphql.js";
 import { REPOS_PER_QUERY } from "./graphql.js";
 
@@ -324,7 +325,8 @@ function toPullFacts(pull: PullJson, onBranch: Set<string>): PullRequestFacts {
 
 function toReviews(pull: ReviewedPullJson): Review[] {
   return (pull.reviews?.nodes ?? []).map((review) => ({
-    author: review.author && { login: review.author.login, isBot: review.author.__typename === "Bot" },
+    // As for labels: a bot's login gets back its `[bot]` suffix, so `trusted-users` names it the same way.
+    author: toLogin(review.author),
     state: lowerEnum(review.state, REVIEW_STATES, "unknown"),
     body: review.body,
     submittedAt: review.submittedAt,
