@@ -147,7 +147,8 @@ export async function assemble(
   // label's rule). Read from the batched facts; only the labeler's role may need a look-up.
   let takenOverBy: string | null = null;
   let takeoverIgnored: string | null = null;
-  const labeler = terminal ? null : humanLabeler(issue.labels, issue.labeled, ctx.config.labels.human);
+  const followed = !terminal || record.phase === "awaiting-review";
+  const labeler = followed ? humanLabeler(issue.labels, issue.labeled, ctx.config.labels.human) : null;
   if (labeler !== null) {
     const role = labeler.isBot ? ("unknown" as const) : await roles.roleOf(issue.repo, labeler.login);
     if (isTrusted({ ...labeler, role }, ctx.config.trust)) takenOverBy = labeler.login;
