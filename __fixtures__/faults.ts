@@ -26,6 +26,10 @@ import { describeError } from "../src/ticks/context.js";
 import { pollTick, type PollReport } from "../src/ticks/poll.js";
 import { createTickContext } from "../src/ticks/setup.js";
 import { watchTick, type WatchReport } from "../src/ticks/watch.js";
+import { DashboardStep, type DashboardResult } from "../src/ticks/dashboard.js";
+import { buildReport } from "../src/report/model.js";
+import { finishedThisTick } from "../src/report/dashboard.js";
+import { DASHBOARD_LABEL, decodeDashboardRecord } from "../src/report/dashboard-record.js";
 import type { FaultAction, FaultTarget } from "../src/sandbox/github/faults.js";
 import type { T3FaultRule } from "../src/sandbox/t3/faults.js";
 import { startSandbox, type Sandbox } from "../src/sandbox/world/sandbox.js";
@@ -270,6 +274,8 @@ export interface RoundOutcome {
   poll: PollReport | null;
   /** A tick that threw (the process would have died with this message). */
   crashed: string | null;
+  /** What the dashboard step did, in a world with `dashboard: true`. */
+  dashboard?: DashboardResult;
   /** The round's GitHub request counts, as the job summary shows them. */
   requests: RequestCounts;
   executorRequests: () => number | null;
@@ -321,7 +327,24 @@ export async function driveRounds(
     };
     try {
       outcome.watch = await watchTick(ctx);
-      outcome.poll = await pollTick(ctx);
+      if (config.dashboard.enabled) {
+        // The poll step as run-tick.ts runs it: the dashboard hands the poll its guard rails and is written last.
+        const step = new DashboardStep(ctx, outcome.watch);
+        outcome.poll = await pollTick(ctx, { guard: step.guard, reserve: step.reserve });
+        const now = ctx.now().toISOString();
+        const meta = {
+          mode: "armed" as const,
+          dryRun: false,
+          repos: config.allowlist,
+          requests: null,
+          executorRequests: null,
+          now,
+        };
+        const model = buildReport(meta, outcome.watch, outcome.poll);
+        outcome.dashboard = await step.finish({ model, poll: outcome.poll, identity: outcome.poll.identity });
+      } else {
+        outcome.poll = await pollTick(ctx);
+      }
     } catch (error) {
       outcome.crashed = describeError(error);
     }
@@ -758,6 +781,58 @@ function settledSince(sandbox: Sandbox, mark: { github: number; t3: number }): b
   );
 }
 
+/** The lifecycle world with the dashboard on (issue 12): the guard rails' counts live in its record. */
+export function dashboardLifecycleWorld(): WorldInput {
+  const world = lifecycleWorld();
+  return {
+    ...world,
+    description: "The fault sweep's lifecycle with the dashboard, its record and the guard rails on.",
+    inputs: { ...world.inputs, dashboard: true, "dashboard-repo": "acme/api" },
+  };
+}
+
+/** The push lifecycle with the dashboard on: the same outcomes (the dashboard issue is one more, unlisted). */
+export const DASHBOARD_LIFECYCLE: Lifecycle = {
+  name: "dashboard",
+  world: dashboardLifecycleWorld,
+  rounds: LIFECYCLE_ROUNDS,
+  outcomes: LIFECYCLE_OUTCOMES,
+};
+
+/**
+ * The dashboard's promises, in a world that has one (none to check otherwise):
+ * exactly one dashboard by the loop, whose record reads; no dispatch it missed
+ * (its starts are at least the agents started: a lost write may over-count, never
+ * under-count); and every verdict the watch reached counted once.
+ */
+export function checkDashboard(sandbox: Sandbox, rounds: readonly RoundOutcome[]): string[] {
+  if (!parseConfig(sandbox.inputs).dashboard.enabled) return [];
+  const dashboards = sandbox.world.store
+    .allRepos()
+    .flatMap((repo) => [...repo.issues.values()])
+    .filter((i) => i.labels.includes(DASHBOARD_LABEL) && i.author === LOOP_LOGIN);
+  if (dashboards.length !== 1) return [`${dashboards.length} dashboard issues by the loop, not 1`];
+  const [dashboard] = dashboards;
+  if (dashboard === undefined) return [];
+  const decoded = decodeDashboardRecord(dashboard.body, sandbox.world.clock.now().toISOString());
+  if (decoded.state !== "read") return [`the dashboard's record does not read (${decoded.state})`];
+  const count = (kind: string) => decoded.record.events.filter(([k]) => k === kind).length;
+  const threads = sandbox.t3.state.snapshot().threads.length;
+  const problems: string[] = [];
+  if (count("s") < threads) problems.push(`dashboard counts ${count("s")} starts for ${threads} agents started`);
+  const verdicts = new Set(
+    rounds.flatMap((r) =>
+      finishedThisTick(r.watch)
+        .filter((f) => f.outcome !== "released")
+        .map((f) => f.runId),
+    ),
+  );
+  const counted = count("d") + count("e") + count("f");
+  if (counted !== verdicts.size)
+    problems.push(`dashboard counts ${counted} verdicts for the ${verdicts.size} the watch reached`);
+  return problems;
+}
+
 /** One lifecycle with the point armed for its rounds, then recovery rounds without faults, then the judge. */
 export async function runPoint(point: FaultPoint, lifecycle: Lifecycle = PUSH_LIFECYCLE): Promise<PointResult> {
   const faultedRounds = lifecycle.rounds;
@@ -800,7 +875,7 @@ export async function runPoint(point: FaultPoint, lifecycle: Lifecycle = PUSH_LI
     const diverged = Object.entries(lifecycle.outcomes)
       .filter(([key, expected]) => outcomes[key] !== expected)
       .map(([key, expected]) => `${key}: ${outcomes[key] ?? "missing"} (fault-free: ${expected})`);
-    const violations = [...perRound, ...checkInvariants(sandbox, rounds)];
+    const violations = [...perRound, ...checkInvariants(sandbox, rounds), ...checkDashboard(sandbox, rounds)];
     return {
       point: point.name,
       struck: didStrike,

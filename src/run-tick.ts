@@ -19,7 +19,7 @@ import { buildReport, type ReportMeta } from "./report/model.js";
 import { fleetOutputsOf, outputsOf, renderReport, toTerminal } from "./report/render.js";
 import { describeError } from "./ticks/context.js";
 import { pollTick, type PollReport } from "./ticks/poll.js";
-import { dashboardNote, updateDashboard } from "./ticks/dashboard.js";
+import { DashboardStep, dashboardNote, progressCommentGuard } from "./ticks/dashboard.js";
 import { createTickContext } from "./ticks/setup.js";
 import { watchTick, type WatchReport } from "./ticks/watch.js";
 
@@ -37,9 +37,17 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
   let watch: WatchReport | null = earlier?.report ?? null;
   let poll: PollReport | null = null;
   let stoppedBecause: string | null = null;
+  // Opened before the poll, which takes its guard rails from it (the breaker, the daily budget, the controls).
+  let dashboard: DashboardStep | null = null;
   try {
     if (tick === "watch") watch = await watchTick(ctx);
-    else poll = await pollTick(ctx);
+    else {
+      const step = config.dashboard.enabled ? new DashboardStep(ctx, watch) : null;
+      dashboard = step;
+      const guard =
+        step?.guard ?? ((identity: string | null) => Promise.resolve(progressCommentGuard(ctx, watch, identity)));
+      poll = await pollTick(ctx, step === null ? { guard } : { guard, reserve: step.reserve });
+    }
   } catch (error) {
     // A failure no single issue owns (the batched reads, say): one clear line, not a stack dump.
     const status = githubStatus(error);
@@ -75,8 +83,9 @@ export async function runTick(tick: Tick, config: Config): Promise<number> {
   if (config.dashboard.enabled && !handsOn) {
     if (stoppedBecause === null) {
       const identity = poll?.identity ?? watch?.identity ?? null;
-      const result = await updateDashboard(ctx, { model, watch, poll, identity });
-      model.notes.push(dashboardNote(result));
+      const step = dashboard ?? new DashboardStep(ctx, watch);
+      const result = await step.finish({ model, poll, identity });
+      model.notes.push(...step.notes, dashboardNote(result));
     } else {
       model.notes.push("Dashboard: left as it was, since a tick could not finish.");
     }

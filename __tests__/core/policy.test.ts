@@ -20,14 +20,16 @@ import {
 } from "../../src/core/policy.js";
 import { SKIP_CODES, describeSkip, type SkipCode, type SkipReason } from "../../src/core/skip-reasons.js";
 import type { Actor, Instant, IssueRef, ReadyIssue } from "../../src/core/types.js";
+import { fleetGuard, type BreakerState, type FleetGuard } from "../../src/core/guard-rails.js";
 
 interface Setup {
   inFlight?: IssueRef[];
   config?: Config;
+  guard?: FleetGuard | null;
 }
 
-function select(ready: ReadyIssue[], { inFlight = [], config = aConfig() }: Setup = {}): Selection {
-  return selectDispatches({ ready, inFlight, config });
+function select(ready: ReadyIssue[], { inFlight = [], config = aConfig(), guard = null }: Setup = {}): Selection {
+  return selectDispatches({ ready, inFlight, config, guard });
 }
 
 /** What happened to one issue on its own: "dispatched", or its skip reason. */
@@ -539,12 +541,16 @@ interface Scene {
   copies: number;
   /** Other ready issues, more urgent than the one judged. */
   rivals: ReadyIssue[];
+  /** The fleet's guard rails. */
+  guard: FleetGuard | null;
 }
 
 const FAIL_GATE: Record<SkipCode, (scene: Scene) => void> = {
   "kill-switch": (s) => void (s.inputs["kill-switch"] = "on"),
   "emergency-stop": (s) => void (s.inputs["kill-switch"] = "stop"),
   draining: (s) => void (s.inputs["kill-switch"] = "drain"),
+  breaker: (s) => void (s.guard = aGuard({ tripped: true, used: s.guard?.budget.used ?? 0 })),
+  "daily-budget": (s) => void (s.guard = aGuard({ tripped: s.guard?.breaker != null, used: 50 })),
   "not-allowlisted": (s) => void (s.inputs.allowlist = OTHER_REPO),
   duplicate: (s) => void (s.copies = 2),
   "already-running": (s) => void s.labels.push("agent-in-progress"),
@@ -573,12 +579,89 @@ const FAIL_GATE: Record<SkipCode, (scene: Scene) => void> = {
 const EXCLUSIVE = new Set(["kill-switch emergency-stop", "emergency-stop draining"]);
 
 function failing(...codes: SkipCode[]): SkipReason | "dispatched" {
-  const scene: Scene = { issue: {}, labels: ["ready-for-agent"], inputs: {}, inFlight: [], copies: 1, rivals: [] };
+  const scene: Scene = {
+    issue: {},
+    labels: ["ready-for-agent"],
+    inputs: {},
+    inFlight: [],
+    copies: 1,
+    rivals: [],
+    guard: null,
+  };
   for (const code of codes) FAIL_GATE[code](scene);
   const issue = aReadyIssue({ ...scene.issue, labels: scene.labels });
   const ready = [...Array<ReadyIssue>(scene.copies).fill(issue), ...scene.rivals];
-  return verdictIn(select(ready, { inFlight: scene.inFlight, config: aConfig(scene.inputs) }), issue);
+  return verdictIn(
+    select(ready, { inFlight: scene.inFlight, config: aConfig(scene.inputs), guard: scene.guard }),
+    issue,
+  );
 }
+
+const GUARD_NOW = "2026-03-02T12:00:00Z";
+
+/** Guard rails at GUARD_NOW: `used` dispatches in the last hour against a budget of 50, the breaker tripped or not. */
+function aGuard({ tripped = false, used = 0, limit = 50 }: { tripped?: boolean; used?: number; limit?: number }) {
+  const minute = Math.floor(Date.parse(GUARD_NOW) / 60_000) - 60;
+  const failed = (n: number) => ({
+    runId: `r${n}`,
+    repo: REPO,
+    number: n,
+    url: null,
+    outcome: "frozen" as const,
+    at: GUARD_NOW,
+  });
+  const breaker: BreakerState = tripped
+    ? { streak: [], tripped: { at: GUARD_NOW, runs: [failed(4), failed(5)], rung: true } }
+    : { streak: [], tripped: null };
+  return fleetGuard(
+    Array<number>(used).fill(minute),
+    breaker,
+    { maxDispatchesPerDay: limit, breakerFailures: 2 },
+    "dashboard",
+    GUARD_NOW,
+  );
+}
+
+describe("guard rails", () => {
+  it("a tripped breaker halts everything, like drain, naming the runs that tripped it", () => {
+    const result = select([aReadyIssue({ number: 1 }), aReadyIssue({ number: 2, repo: OTHER_REPO })], {
+      guard: aGuard({ tripped: true }),
+    });
+    expect(result.dispatch).toEqual([]);
+    expect(result.skipped.map((s) => s.reason.code)).toEqual(["breaker", "breaker"]);
+    expect(describeSkip(result.skipped[0]?.reason ?? { code: "draining" })).toContain(`${REPO}#4, ${REPO}#5`);
+  });
+
+  it("a spent budget halts everything and says when it frees up", () => {
+    const result = select([aReadyIssue({ number: 1 })], { guard: aGuard({ used: 50 }) });
+    expect(result.skipped.map((s) => s.reason)).toEqual([
+      { code: "daily-budget", limit: 50, used: 50, freesAt: "2026-03-03T11:00:00.000Z", unreadable: null },
+    ]);
+    expect(describeSkip(result.skipped[0]?.reason ?? { code: "draining" })).toMatch(
+      /50 of 50 .*next one is allowed at \d{4}-\d\d-\d\d \d\d:\d\d UTC/,
+    );
+  });
+
+  it("what is left of the budget caps this tick's dispatches, most urgent first", () => {
+    const config = aConfig({ "max-per-repo": "5" });
+    const issues = [3, 1, 2].map((n) => aReadyIssue({ number: n }));
+    const result = select(issues, { config, guard: aGuard({ used: 48 }) });
+    expect(dispatchedNumbers(result)).toEqual([`${REPO}#1`, `${REPO}#2`]);
+    expect(result.skipped.map((s) => [s.issue.number, s.reason.code])).toEqual([[3, "daily-budget"]]);
+  });
+
+  it("a guard whose counts could not be read halts everything (fail closed)", () => {
+    const guard = { ...aGuard({}), unreadable: "HTTP 502" };
+    expect(verdict(aReadyIssue({}), { guard })).toMatchObject({ code: "breaker", unreadable: "HTTP 502" });
+  });
+
+  it("while halted, no role is worth a look-up", () => {
+    const issue = aReadyIssue({ readyLabeledBy: anActor({ login: "someone", role: "unknown" }) });
+    expect(
+      rolesToResolve({ ready: [issue], inFlight: [], config: aConfig(), guard: aGuard({ tripped: true }) }),
+    ).toEqual([]);
+  });
+});
 
 describe("gate order", () => {
   const adjacent = SKIP_CODES.slice(1)
@@ -979,6 +1062,14 @@ describe("describeSkip", () => {
     ],
     [{ code: "outranked", by: aRef(4) }, "outranked by #4, which took the repo's last free slot"],
     [{ code: "max-in-flight", inFlight: 5, limit: 5 }, "5 runs in flight (max-in-flight 5)"],
+    [
+      { code: "breaker", trippedAt: "2026-03-02T11:00:00Z", failures: 2, runs: [aRef(4), aRef(5)], unreadable: null },
+      'circuit breaker tripped at 2026-03-02 11:00 UTC after 2 runs in a row ended escalated or frozen (#4, #5): nothing starts until a trusted person ticks "Reset the breaker" on the dashboard',
+    ],
+    [
+      { code: "daily-budget", limit: 50, used: 50, freesAt: "2026-03-03T09:10:00.000Z", unreadable: null },
+      "daily budget spent: 50 of 50 dispatches in the last 24 hours (max-dispatches-per-day); the next one is allowed at 2026-03-03 09:10 UTC",
+    ],
   ])("%j", (reason, line) => {
     expect(describeSkip(reason, REPO)).toBe(line);
   });

@@ -107,6 +107,7 @@ export function fixedWorld(): { meta: ReportMeta; watch: WatchReport; poll: Poll
   const poll: PollReport = {
     tick: "poll",
     identity: "afk-loop[bot]",
+    guard: null,
     repos: [
       { repo: "acme/api", error: null },
       { repo: "acme/web", error: null },

@@ -77,6 +77,8 @@ export const INPUT_DEFAULTS = {
   "webhook-secret": "",
   dashboard: "false",
   "dashboard-repo": "",
+  "max-dispatches-per-day": "50",
+  "breaker-failures": "5",
 } as const satisfies Record<string, string>;
 
 export type InputName = keyof typeof INPUT_DEFAULTS;
@@ -131,6 +133,8 @@ export interface Config {
   };
   /** The opt-in dashboard issue; `repo` is the control repository unless set. */
   dashboard: { enabled: boolean; repo: RepoSlug | null };
+  /** The fleet's brakes (issue 12); 0 turns either off. */
+  guardRails: { maxDispatchesPerDay: number; breakerFailures: number };
 }
 
 export interface T3Settings {
@@ -211,6 +215,10 @@ const InputsSchema = z.object({
   "webhook-secret": optionalText,
   dashboard: boolean,
   "dashboard-repo": repoSlug,
+  // Bounded so the last 24 hours' starts always fit in the dashboard record's kept events.
+  "max-dispatches-per-day": integer(0, 200),
+  // Bounded by what the dashboard record remembers of a streak (BREAKER_MEMORY).
+  "breaker-failures": integer(0, 20),
 });
 
 type ParsedInputs = z.infer<typeof InputsSchema>;
@@ -341,5 +349,6 @@ function toConfig(i: ParsedInputs): Config {
       webhookSecret: i["webhook-secret"],
     },
     dashboard: { enabled: i.dashboard, repo: i["dashboard-repo"] },
+    guardRails: { maxDispatchesPerDay: i["max-dispatches-per-day"], breakerFailures: i["breaker-failures"] },
   };
 }

@@ -13,6 +13,7 @@ import { comparePriority, refKey, sameRepo } from "./refs.js";
 import { isBot, isTrusted, needsRole } from "./trust.js";
 import type { SkipReason } from "./skip-reasons.js";
 import { mostlyHidden } from "./prompt.js";
+import type { FleetGuard } from "./guard-rails.js";
 import type { Actor, ContentEdit, Instant, IssueRef, ReadyIssue, RepoSlug } from "./types.js";
 
 /**
@@ -30,6 +31,8 @@ export interface PolicyInput {
   /** Every open issue carrying the in-progress label in the served repos, ready label or not. */
   inFlight: readonly IssueRef[];
   config: PolicyConfig;
+  /** The fleet's guard rails (circuit breaker, daily budget); absent or null: none. */
+  guard?: FleetGuard | null;
 }
 
 export interface Dispatch {
@@ -59,8 +62,9 @@ export function selectDispatches(input: PolicyInput): Selection {
   const { config } = input;
   const ranked = [...input.ready].sort(comparePriority);
 
-  const halted = haltReason(config.killSwitch);
+  const halted = haltReason(config.killSwitch) ?? guardHalt(input.guard ?? null);
   if (halted !== null) return { dispatch: [], skipped: ranked.map((issue) => ({ issue, reason: { ...halted } })) };
+  const budget = input.guard?.budget ?? null;
 
   const lock = readLock(input.ready, input.inFlight, config.labels.inProgress);
   const copies = countBy(input.ready, refKey);
@@ -85,7 +89,16 @@ export function selectDispatches(input: PolicyInput): Selection {
     // Full before this tick: repo-busy; filled by this tick's dispatches: outranked by the last one in.
     const last = taken.at(-1);
     let reason: SkipReason | null = null;
-    if (holders >= maxPerRepo) {
+    // The daily budget first: a fleet-wide limit, like the halts, says more than this repository's room.
+    if (budget !== null && budget.left !== null && dispatch.length >= budget.left) {
+      reason = {
+        code: "daily-budget",
+        limit: budget.limit,
+        used: budget.used,
+        freesAt: budget.freesAt,
+        unreadable: null,
+      };
+    } else if (holders >= maxPerRepo) {
       const held = lock.byRepo.get(repo) ?? [];
       reason = { code: "repo-busy", repo: issue.repo, holders: held.map(copyRef), limit: maxPerRepo };
     } else if (last !== undefined && holders + taken.length >= maxPerRepo) {
@@ -141,7 +154,7 @@ export function awaitingNativeBlockerCheck(selection: Selection, checked: Readon
  */
 export function rolesToResolve(input: PolicyInput): { repo: RepoSlug; login: string }[] {
   const { config } = input;
-  if (haltReason(config.killSwitch) !== null) return [];
+  if (haltReason(config.killSwitch) !== null || guardHalt(input.guard ?? null) !== null) return [];
 
   const { trust } = config;
   const lock = readLock(input.ready, input.inFlight, config.labels.inProgress);
@@ -172,6 +185,30 @@ export function rolesToResolve(input: PolicyInput): { repo: RepoSlug; login: str
   }
 
   return [...wanted.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, pair]) => pair);
+}
+
+/**
+ * The guard rails' fleet-wide halts: the breaker tripped, or the daily budget
+ * is spent (nothing starts, like `drain`). Counts that could not be read halt
+ * too (fail closed): a brake that cannot be read is not known to be off.
+ */
+function guardHalt(guard: FleetGuard | null): SkipReason | null {
+  if (guard === null) return null;
+  const { breaker, budget, unreadable } = guard;
+  if (breaker !== null) {
+    return {
+      code: "breaker",
+      trippedAt: breaker.trippedAt,
+      failures: breaker.failures,
+      runs: breaker.runs,
+      unreadable,
+    };
+  }
+  if (unreadable !== null) return { code: "breaker", trippedAt: null, failures: 0, runs: [], unreadable };
+  if (budget.left === 0) {
+    return { code: "daily-budget", limit: budget.limit, used: budget.used, freesAt: budget.freesAt, unreadable };
+  }
+  return null;
 }
 
 function haltReason(killSwitch: PolicyConfig["killSwitch"]): SkipReason | null {

@@ -15,6 +15,10 @@ export type SkipReason =
   /** Kill switch `stop`: the watch tick is stopping every agent; nothing starts. */
   | { code: "emergency-stop" }
   | { code: "draining" }
+  /** The circuit breaker tripped (or its state could not be read: `unreadable`): nothing starts until a reset. */
+  | { code: "breaker"; trippedAt: Instant | null; failures: number; runs: IssueRef[]; unreadable: string | null }
+  /** The daily budget is spent (or could not be counted: `unreadable`); `freesAt` is when the next start is allowed. */
+  | { code: "daily-budget"; limit: number; used: number; freesAt: Instant | null; unreadable: string | null }
   | { code: "not-allowlisted"; repo: RepoSlug }
   /** The ready set named the same issue more than once: an adapter fault, and no copy is trusted to be the real one. */
   | { code: "duplicate"; copies: number }
@@ -40,7 +44,9 @@ export type SkipReason =
 /**
  * The gates in the order they are applied. The switch comes first so that,
  * when it is on or draining, every issue gets that reason and nothing else is
- * looked at. Then facts about the issue's standing that the tick already
+ * looked at; the guard rails' fleet-wide halts next (a tripped breaker, a
+ * spent daily budget: issue 12), for the same reason. A budget only partly
+ * spent caps this tick's dispatches, still as `daily-budget`. Then facts about the issue's standing that the tick already
  * holds, most fundamental first: is it ours to run at all (allowlist, a single
  * listing), is it already running or handed to a human (states the loop
  * itself set). Then approval: was the label applied by someone trusted, and is
@@ -60,6 +66,8 @@ export const SKIP_CODES = [
   "kill-switch",
   "emergency-stop",
   "draining",
+  "breaker",
+  "daily-budget",
   "not-allowlisted",
   "duplicate",
   "already-running",
@@ -83,6 +91,12 @@ const _everyCodeListed: [Exclude<SkipReason["code"], SkipCode>] extends [never] 
  * One short line a maintainer reads in the job summary. Refs in `relativeTo`
  * (the skipped issue's repo) are written `#N`.
  */
+/** `2026-12-07 17:50 UTC`. */
+function utcMinute(at: Instant): string {
+  const t = Date.parse(at);
+  return Number.isFinite(t) ? `${new Date(t).toISOString().slice(0, 16).replace("T", " ")} UTC` : at;
+}
+
 export function describeSkip(reason: SkipReason, relativeTo?: RepoSlug): string {
   const ref = (r: IssueRef) => formatRef(r, relativeTo);
   switch (reason.code) {
@@ -92,6 +106,14 @@ export function describeSkip(reason: SkipReason, relativeTo?: RepoSlug): string 
       return "emergency stop (kill switch stop): every agent is being stopped, nothing starts";
     case "draining":
       return "draining: in-flight runs finish, nothing new starts";
+    case "breaker":
+      if (reason.unreadable !== null)
+        return `the dashboard holding the circuit breaker and the daily budget could not be read (${reason.unreadable}): nothing starts this run`;
+      return `circuit breaker tripped at ${reason.trippedAt === null ? "an unknown time" : utcMinute(reason.trippedAt)} after ${reason.failures} runs in a row ended escalated or frozen (${reason.runs.map(ref).join(", ")}): nothing starts until a trusted person ticks "Reset the breaker" on the dashboard`;
+    case "daily-budget": {
+      const frees = reason.freesAt === null ? "" : `; the next one is allowed at ${utcMinute(reason.freesAt)}`;
+      return `daily budget spent: ${reason.used} of ${reason.limit} dispatches in the last 24 hours (max-dispatches-per-day)${frees}`;
+    }
     case "not-allowlisted":
       return `${reason.repo} is not on the allowlist`;
     case "duplicate":

@@ -96,6 +96,12 @@ export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 
 export const DOORBELL_KINDS = ["done", "needs-human", "frozen"] as const;
 export type DoorbellKind = (typeof DOORBELL_KINDS)[number];
+/**
+ * Doorbells about the whole fleet, not one run (issue 12): the circuit breaker
+ * tripped, or the daily budget ran out. Apart from DOORBELL_KINDS, which a run
+ * record may hold: no run ever owes one of these.
+ */
+export type FleetDoorbellKind = "breaker" | "daily-budget";
 
 // --- the executor -------------------------------------------------------------
 

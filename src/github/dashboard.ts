@@ -5,7 +5,17 @@
 // dashboard) and never edit an issue it did not pick.
 
 import { NO_RETRY, type GitHubClient } from "./client.js";
+import { runBatchQuery } from "./graphql.js";
+import { toLogin, type Login } from "./poll-reads.js";
 import { DASHBOARD_LABEL, type DashboardCandidate } from "../report/dashboard-record.js";
+import type { Instant } from "../core/types.js";
+
+/**
+ * Body edits read for the dashboard's controls, newest first. The loop's own
+ * last write is normally the second entry (a person ticked a box after it); a
+ * history where it is not among these is judged unread, never trusted.
+ */
+const DASHBOARD_EDITS = 50;
 
 function split(repo: string): { owner: string; repo: string } {
   const [owner = "", name = ""] = repo.split("/");
@@ -66,4 +76,42 @@ export async function editDashboardIssue(
   body: string,
 ): Promise<void> {
   await client.octokit.rest.issues.update({ ...split(repo), issue_number: number, body });
+}
+
+/**
+ * The dashboard body's edit history (`userContentEdits`, newest first: GitHub
+ * keeps the original text as the author's entry), one GraphQL query. Read only
+ * when a control box is ticked. `complete` is false when GitHub holds more.
+ */
+export async function readDashboardEdits(
+  client: GitHubClient,
+  repo: string,
+  number: number,
+): Promise<{ edits: { by: Login | null; at: Instant }[]; complete: boolean }> {
+  const { owner, repo: name } = split(repo);
+  interface Json {
+    issue: {
+      userContentEdits: {
+        totalCount: number;
+        nodes: { editedAt: string; editor: { __typename?: string; login: string } | null }[];
+      } | null;
+    } | null;
+  }
+  const result = await runBatchQuery<Json>(client, {
+    name: "AfkDashboardEdits",
+    declare: ["$number: Int!"],
+    shared: { number },
+    selection: `issue(number: $number) { userContentEdits(first: ${DASHBOARD_EDITS}) { totalCount nodes { editedAt editor { __typename login } } } }`,
+    fragments: "",
+    repos: [{ alias: "dashboard", owner, name }],
+  });
+  const error = result.errors.get("dashboard");
+  if (error !== undefined) throw new Error(`the dashboard's edit history could not be read: ${error}`);
+  const history = result.byAlias.get("dashboard")?.issue?.userContentEdits ?? null;
+  // A connection GitHub did not serve counts as unread, never as "no edits".
+  if (history === null) return { edits: [], complete: false };
+  return {
+    edits: history.nodes.map((e) => ({ by: toLogin(e.editor), at: e.editedAt })),
+    complete: history.totalCount <= history.nodes.length,
+  };
 }

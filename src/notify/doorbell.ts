@@ -8,7 +8,7 @@ import { createHmac } from "node:crypto";
 import { request } from "undici";
 import type { Config } from "../core/config.js";
 import { cutAt } from "../core/markdown.js";
-import type { DoorbellKind, RepoSlug } from "../core/types.js";
+import type { DoorbellKind, FleetDoorbellKind, RepoSlug } from "../core/types.js";
 
 /** How long one sink may take before its ring counts as failed. */
 const TIMEOUT_MS = 10_000;
@@ -25,7 +25,8 @@ export interface Doorbell {
    * receiver that keeps the ids it has seen (the webhook carries it) can drop the repeat.
    */
   id?: string;
-  kind: DoorbellKind;
+  /** A run's terminal state, or (for the fleet) the breaker or the daily budget; those carry the dashboard issue. */
+  kind: DoorbellKind | FleetDoorbellKind;
   repo: RepoSlug;
   issue: number;
   title: string;
@@ -57,10 +58,12 @@ export interface RingResult {
   failed: { sink: DoorbellSink["name"]; error: string }[];
 }
 
-const HEADLINES: Record<DoorbellKind, string> = {
+const HEADLINES: Record<Doorbell["kind"], string> = {
   done: "✅ done",
   "needs-human": "🙋 needs a human",
   frozen: "🧊 frozen",
+  breaker: "⛔ circuit breaker tripped",
+  "daily-budget": "⏳ daily budget spent",
 };
 
 export function headline(d: Doorbell): string {
@@ -140,11 +143,19 @@ function slackEscape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-const NTFY_PRIORITY: Record<DoorbellKind, string> = { done: "default", "needs-human": "high", frozen: "high" };
-const NTFY_TAGS: Record<DoorbellKind, string> = {
+const NTFY_PRIORITY: Record<Doorbell["kind"], string> = {
+  done: "default",
+  "needs-human": "high",
+  frozen: "high",
+  breaker: "urgent",
+  "daily-budget": "default",
+};
+const NTFY_TAGS: Record<Doorbell["kind"], string> = {
   done: "white_check_mark",
   "needs-human": "raising_hand",
   frozen: "ice_cube",
+  breaker: "no_entry",
+  "daily-budget": "hourglass",
 };
 
 function ntfySink(url: string, token: string | null, timeoutMs: number): DoorbellSink {

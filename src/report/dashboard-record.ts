@@ -10,6 +10,7 @@
 import { z } from "zod";
 import type { Instant } from "../core/types.js";
 import { cutAt } from "../core/markdown.js";
+import { advanceBreaker, BREAKER_MEMORY, type BreakerState, type RunEnding } from "../core/guard-rails.js";
 
 export const DASHBOARD_LABEL = "afk-loop-dashboard";
 export const DASHBOARD_MARKER_OPEN = "<!-- afk-loop:dashboard v1 ";
@@ -52,12 +53,56 @@ const EventSchema = z.tuple([
 ]);
 type DashboardEvent = z.infer<typeof EventSchema>;
 
+const FailedRunSchema = z.strictObject({
+  runId: z.string().min(1).max(200),
+  repo: z.string().min(3).max(200),
+  number: z.number().int().positive(),
+  url: z.string().max(500).nullable(),
+  outcome: z.enum(["escalated", "frozen"]),
+  at: z.iso.datetime(),
+});
+
+/** A line saying who did what with a control, and when. */
+const ControlLogSchema = z.strictObject({
+  what: z.string().max(300),
+  by: z.string().max(100),
+  at: z.iso.datetime(),
+});
+export const CONTROL_LOG_LINES = 10;
+const CONTROL_REQUESTS = 20;
+
+/** The guard rails' state (issue 12): optional, so a record written before them still reads. */
+const GuardSchema = z.strictObject({
+  streak: z.array(FailedRunSchema).max(BREAKER_MEMORY),
+  tripped: z
+    .strictObject({ at: z.iso.datetime(), runs: z.array(FailedRunSchema).max(BREAKER_MEMORY), rung: z.boolean() })
+    .nullable(),
+  /** When the daily budget's doorbell last rang: it rings at most once a day. */
+  budgetRungAt: z.iso.datetime().nullable(),
+  /** What the dashboard's controls did, newest first. */
+  log: z.array(ControlLogSchema).max(CONTROL_LOG_LINES),
+  /** Retry and Stop requests of the last VOUCH_MINUTES and more, newest first: they vouch for the loop's labels. */
+  requests: z
+    .array(
+      z.strictObject({
+        kind: z.enum(["retry", "stop"]),
+        repo: z.string().min(3).max(200),
+        number: z.number().int().positive(),
+        by: z.string().min(1).max(100),
+        at: z.iso.datetime(),
+      }),
+    )
+    .max(CONTROL_REQUESTS),
+});
+export type GuardState = z.infer<typeof GuardSchema>;
+
 const RecordSchema = z.strictObject({
   v: z.literal(1),
   /** When counting began (first use, or the tick that found the record corrupt). */
   since: z.iso.datetime(),
   finished: z.array(FinishedRunSchema).max(DASHBOARD_LIMITS.finished),
   events: z.array(EventSchema).max(DASHBOARD_LIMITS.events),
+  guard: GuardSchema.optional(),
 });
 export type DashboardRecord = z.infer<typeof RecordSchema>;
 
@@ -68,6 +113,29 @@ export type DecodedDashboard =
 
 export function emptyRecord(now: Instant): DashboardRecord {
   return { v: 1, since: now, finished: [], events: [] };
+}
+
+const EMPTY_GUARD: GuardState = { streak: [], tripped: null, budgetRungAt: null, log: [], requests: [] };
+
+/** Adds requests, newest first, keeping the last few (they only vouch for labels applied minutes later). */
+export function withRequests(guard: GuardState, requests: readonly GuardState["requests"][number][]): GuardState {
+  return { ...guard, requests: [...[...requests].reverse(), ...guard.requests].slice(0, CONTROL_REQUESTS) };
+}
+
+/** The guard rails' state in a record (armed and empty in one written before them). */
+export function guardOf(record: DashboardRecord): GuardState {
+  return record.guard ?? EMPTY_GUARD;
+}
+
+/** The breaker's part of the guard state, for the pure core. */
+export function breakerOf(record: DashboardRecord): BreakerState {
+  const { streak, tripped } = guardOf(record);
+  return { streak, tripped };
+}
+
+/** The epoch minutes of the dispatches the record counted, for the daily budget. */
+export function startsOf(record: DashboardRecord): number[] {
+  return record.events.filter(([kind]) => kind === "s").map(([, at]) => at);
 }
 
 /** The record in a dashboard body; a missing one is fresh, a broken one is corrupt (and starts fresh). Never throws. */
@@ -117,6 +185,13 @@ export interface FinishedObservation extends Omit<FinishedRun, "minutes" | "at">
   dispatchedAt: Instant | null;
   /** False for a close without CI: done, but not green, so not in the median time to green. */
   green: boolean;
+  /** How the breaker counts it; without it, from the outcome (escalated and frozen are failures). */
+  ending?: RunEnding;
+}
+
+function endingOf(f: FinishedObservation): RunEnding {
+  if (f.ending !== undefined) return f.ending;
+  return f.outcome === "done" ? "done" : f.outcome === "released" ? "neutral" : "failed";
 }
 
 const minuteOf = (at: Instant) => Math.floor(Date.parse(at) / 60_000);
@@ -129,16 +204,18 @@ const minuteOf = (at: Instant) => Math.floor(Date.parse(at) / 60_000);
  */
 export function mergeDashboardRecord(
   record: DashboardRecord,
-  tick: { started: number; finished: readonly FinishedObservation[] },
+  tick: { started: number; finished: readonly FinishedObservation[]; breakerFailures?: number },
   now: Instant,
 ): DashboardRecord {
   const nowMinute = minuteOf(now);
   const known = new Set(record.finished.map((f) => f.runId));
   const fresh: FinishedRun[] = [];
   const greenById = new Map<string, boolean>();
+  const endings = new Map<string, RunEnding>();
   for (const f of tick.finished) {
     if (known.has(f.runId)) continue;
     known.add(f.runId);
+    endings.set(f.runId, endingOf(f));
     const dispatched = f.dispatchedAt === null ? NaN : Date.parse(f.dispatchedAt);
     const minutes = Number.isFinite(dispatched)
       ? Math.max(0, Math.round((Date.parse(now) - dispatched) / 60_000))
@@ -172,12 +249,27 @@ export function mergeDashboardRecord(
           ],
     ),
   ];
-  return {
+  // The breaker counts the same fresh runs, in the order the tick saw them end: each run once.
+  const guard = guardOf(record);
+  const breaker = advanceBreaker(
+    { streak: guard.streak, tripped: guard.tripped },
+    fresh.map((f) => ({ ...f, ending: endings.get(f.runId) ?? "neutral" })),
+    tick.breakerFailures ?? 0,
+    now,
+  );
+  const merged: DashboardRecord = {
     v: 1,
     since: record.since,
     finished: [...fresh.reverse(), ...record.finished].slice(0, DASHBOARD_LIMITS.finished),
     events: events.slice(-DASHBOARD_LIMITS.events),
   };
+  const nextGuard = { ...guard, ...breaker };
+  // A record that never needed the guard's state stays as it was written (byte-identical dashboards).
+  return record.guard === undefined && sameGuard(nextGuard, EMPTY_GUARD) ? merged : { ...merged, guard: nextGuard };
+}
+
+function sameGuard(a: GuardState, b: GuardState): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export interface RollingCounts {
@@ -240,4 +332,32 @@ export function pickDashboardIssue(
     return mine && MARKER_AT_LINE_START.test(c.body);
   });
   return own.sort((a, b) => a.number - b.number)[0] ?? null;
+}
+
+/** The record without its `count` latest starts: dispatches reserved before the poll that did not happen. */
+export function releaseStarts(record: DashboardRecord, count: number): DashboardRecord {
+  const events = [...record.events];
+  let left = count;
+  for (let i = events.length - 1; i >= 0 && left > 0; i--) {
+    if (events[i]?.[0] === "s") {
+      events.splice(i, 1);
+      left--;
+    }
+  }
+  return { ...record, events };
+}
+
+/** The body with its record marker replaced (or appended when it has none). */
+export function withRecord(body: string, marker: string): string {
+  const start = MARKER_AT_LINE_START.exec(body)?.index ?? -1;
+  if (start === -1) return `${body.replace(/\n*$/, "")}\n${marker}\n`;
+  const end = body.indexOf(MARKER_CLOSE, start + DASHBOARD_MARKER_OPEN.length);
+  return end === -1
+    ? `${body.slice(0, start)}${marker}\n`
+    : body.slice(0, start) + marker + body.slice(end + MARKER_CLOSE.length);
+}
+
+/** Every control box unticked (the loop's own lines only: those carrying its control marker). */
+export function untickControls(body: string): string {
+  return body.replace(/^- \[[xX]\] (.*<!-- afk-loop:control )/gm, "- [ ] $1");
 }

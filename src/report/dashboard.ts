@@ -20,6 +20,9 @@ import {
 } from "./dashboard-record.js";
 import type { ReportModel } from "./model.js";
 import { cell, fitToLimit, fleetSections, issueCell, table } from "./render.js";
+import { dailyBudget, type RunEnding } from "../core/guard-rails.js";
+import { guardOf, startsOf } from "./dashboard-record.js";
+import { guardSection, type GuardSettings } from "./guard-rails.js";
 
 export const DASHBOARD_TITLE = "afk-loop dashboard";
 /** Rows per table on the dashboard: the whole body must stay under GitHub's 65,536 characters. */
@@ -44,9 +47,19 @@ export function finishedThisTick(watch: WatchReport | null): FinishedObservation
         fixForwards: r.fixForwards ?? 0,
         dispatchedAt: r.since,
         green: r.action === "close",
+        ending: endingOf(r.action, outcome),
       },
     ];
   });
+}
+
+/**
+ * How the circuit breaker counts a verdict: a person taking the run over, or
+ * the kill switch stopping it, says nothing about the fleet's health.
+ */
+function endingOf(action: WatchReport["runs"][number]["action"], outcome: Outcome): RunEnding {
+  if (action === "escalate-taken-over" || action === "escalate-emergency-stop") return "neutral";
+  return outcome === "done" ? "done" : outcome === "released" ? "neutral" : "failed";
 }
 
 /** Runs dispatched this tick (none in a dry run reaches the dashboard: a dry run never writes it). */
@@ -96,9 +109,11 @@ export interface DashboardInput {
   record: DashboardRecord;
   now: Instant;
   maxFixForwards: number | null;
+  /** The guard rails' inputs; without them the dashboard shows no guard rails (and no controls). */
+  guard?: GuardSettings;
 }
 
-export function renderDashboard({ model, record, now, maxFixForwards }: DashboardInput): string {
+export function renderDashboard({ model, record, now, maxFixForwards, guard }: DashboardInput): string {
   const counts = rollingCounts(record, now);
   const lines: string[] = [
     `## ${DASHBOARD_TITLE}`,
@@ -125,6 +140,18 @@ export function renderDashboard({ model, record, now, maxFixForwards }: Dashboar
   ];
   if (Date.parse(record.since) > Date.parse(now) - DASHBOARD_LIMITS.window * 60_000) {
     lines.push(`_Counting since ${when(record.since)}._`, "");
+  }
+
+  if (guard !== undefined) {
+    lines.push(
+      ...guardSection({
+        state: guardOf(record),
+        budget: dailyBudget(startsOf(record), guard.maxDispatchesPerDay, now),
+        settings: guard,
+        needsYou: model.needsYou.slice(0, DASHBOARD_ROWS),
+        inFlight: model.inFlight.slice(0, DASHBOARD_ROWS),
+      }),
+    );
   }
 
   lines.push(...fleetSections(model, { maxFixForwards, timeHeader: "since", time: when, maxRows: DASHBOARD_ROWS }));

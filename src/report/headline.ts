@@ -22,12 +22,16 @@ export interface HeadlineInput {
   dryRun: boolean;
   /** Why a tick stopped early; only for `stopped`. */
   stoppedBecause?: string | null;
+  /** Why an armed loop starts nothing (the circuit breaker, the daily budget); null when it may. */
+  halted?: string | null;
 }
 
-export function headline({ state, repos, dryRun, stoppedBecause = null }: HeadlineInput): Headline {
+export function headline({ state, repos, dryRun, stoppedBecause = null, halted = null }: HeadlineInput): Headline {
   const dry = dryRun ? " 🧪 Dry run: nothing was written, dispatched or rung; below is what would have happened." : "";
   switch (state) {
     case "armed":
+      // Armed, but a guard rail holds new work back: not green, and the headline says why.
+      if (halted !== null) return { state, emoji: "⛔", text: `Armed, but nothing new starts. ${halted}.${dry}` };
       return repos > 0
         ? { state, emoji: "🟢", text: `Armed, serving ${plural(repos, "repository", "repositories")}.${dry}` }
         : { state, emoji: "🟡", text: `Armed, but serving no repository: check the allowlist and shard.${dry}` };

@@ -17,6 +17,7 @@ import type { PollReport } from "../ticks/poll.js";
 import { commitUrl } from "../ticks/progress-writer.js";
 import type { WatchedRun, WatchReport } from "../ticks/watch.js";
 import { headline, type Headline, type LoopState } from "./headline.js";
+import { guardHalt, guardSourceNote } from "./guard-rails.js";
 
 export interface ReportMeta {
   mode: "armed" | "drain" | "emergency-stop" | "disarmed" | "stopped";
@@ -134,6 +135,7 @@ export function buildReport(meta: ReportMeta, watch: WatchReport | null, poll: P
     repos: meta.repos.length,
     dryRun: meta.dryRun,
     stoppedBecause: meta.stoppedBecause ?? null,
+    halted: guardHalt(poll?.guard ?? null),
   });
   const model: ReportModel = {
     headline: head,
@@ -141,9 +143,12 @@ export function buildReport(meta: ReportMeta, watch: WatchReport | null, poll: P
     repos: meta.repos,
     now: meta.now ?? null,
     counts: { inFlight: 0, started: 0, closed: 0, handedToYou: 0, skipped: 0 },
-    notes: [watch?.note, poll?.note, sharedIdentityNote(meta, watch?.identity ?? poll?.identity ?? null)].filter(
-      (n): n is string => typeof n === "string" && n !== "",
-    ),
+    notes: [
+      watch?.note,
+      poll?.note,
+      guardSourceNote(poll?.guard ?? null),
+      sharedIdentityNote(meta, watch?.identity ?? poll?.identity ?? null),
+    ].filter((n): n is string => typeof n === "string" && n !== ""),
     unreadableRepos: [],
     needsYou: [],
     inFlight: [],

@@ -14,6 +14,7 @@ import { previousAttempts } from "../core/run-record.js";
 import { shardRepos } from "../core/shard.js";
 import { describeSkip, type SkipCode } from "../core/skip-reasons.js";
 import type { IssueRef, ReadyIssue, Role } from "../core/types.js";
+import { vouchedRetry, type FleetGuard } from "../core/guard-rails.js";
 import { readBlockerStates, readNativeBlockers, RoleLookup } from "../github/lookups.js";
 import { COMMENT_PAGES_PER_ISSUE, readComments, readPollFacts, RECORD_MARKER_PREFIX } from "../github/poll-reads.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
@@ -42,9 +43,24 @@ export interface PollReport {
   locked: IssueRef[];
   failures: IssueFailure[];
   note: string | null;
+  /** The guard rails the policy applied (the breaker, the daily budget); null when none were asked for. */
+  guard: FleetGuard | null;
 }
 
-export async function pollTick(ctx: TickContext): Promise<PollReport> {
+export interface PollOptions {
+  /**
+   * The fleet's guard rails, asked for once the loop's identity is known (the
+   * dashboard is found by it) and before anything is chosen.
+   */
+  guard?: (identity: string | null) => Promise<FleetGuard | null>;
+  /**
+   * Records that many dispatches before any is started (the daily budget's
+   * claim); false when that failed, and then nothing starts.
+   */
+  reserve?: (count: number) => Promise<boolean>;
+}
+
+export async function pollTick(ctx: TickContext, options: PollOptions = {}): Promise<PollReport> {
   const { config } = ctx;
   const report: PollReport = {
     tick: "poll",
@@ -56,6 +72,7 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
     locked: [],
     failures: [],
     note: null,
+    guard: null,
   };
   if (config.killSwitch !== "off") {
     report.note =
@@ -91,10 +108,15 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
   }
   const inFlight = facts.repos.flatMap((r) => r.locked.map((number) => ({ repo: r.repo, number })));
   report.locked = inFlight;
+  const guard = (await options.guard?.(identity)) ?? null;
+  report.guard = guard;
+  // A ready label the loop applied for a trusted person's Retry stands for that person; their role
+  // in the issue's repository is looked up below like any labeller's.
+  if (guard !== null) ready = ready.map((issue) => vouchedRetry(issue, guard.requests, identity));
 
   // Roles, then blocker states: each read only for issues whose outcome they can change.
   const roles = new RoleLookup(ctx.github);
-  const needed = rolesToResolve({ ready, inFlight, config });
+  const needed = rolesToResolve({ ready, inFlight, config, guard });
   const resolved = new Map<string, Role | "unknown">();
   // Reads, so they may overlap; the client's throttle keeps them within GitHub's concurrency limit.
   const found = await Promise.all(needed.map(({ repo, login }) => roles.roleOf(repo, login)));
@@ -111,11 +133,11 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
   }
 
   // Native dependencies only for the issues about to be taken: the cost follows dispatches.
-  let selection = selectDispatches({ ready, inFlight, config });
+  let selection = selectDispatches({ ready, inFlight, config, guard });
   const checked = new Set<string>();
   // Chooses (again, after a refused dispatch freed a slot) and reads the chosen issues' native blockers.
   const choose = async () => {
-    selection = selectDispatches({ ready, inFlight, config });
+    selection = selectDispatches({ ready, inFlight, config, guard });
     for (;;) {
       const pending = awaitingNativeBlockerCheck(selection, checked);
       if (pending.length === 0) break;
@@ -163,22 +185,32 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
         }
         ready = ready.map((r) => (refKey(r) === refKey(issue) ? chosen : r));
       }
-      selection = selectDispatches({ ready, inFlight, config });
+      selection = selectDispatches({ ready, inFlight, config, guard });
     }
   };
   await choose();
 
+  // The budget is claimed before any agent starts, as a run is claimed before its dispatch: a
+  // write lost after the dispatches could otherwise let the fleet run past its budget.
+  let reserved = Infinity;
+  if (options.reserve !== undefined && !config.dryRun && selection.dispatch.length > 0) {
+    reserved = (await options.reserve(selection.dispatch.length)) ? selection.dispatch.length : 0;
+  }
   const attempted = new Set<string>();
+  /** Dispatches that started, or may have: a refused one gives its reserved start to the next issue. */
+  let spent = 0;
   let queue = [...selection.dispatch];
   for (let choice = queue.shift(); choice !== undefined; choice = queue.shift()) {
     attempted.add(refKey(choice.issue));
     const state = states.get(refKey(choice.issue));
     if (!state) continue;
-    if (ctx.overBudget()) {
+    // Past the time budget, or past the starts recorded beforehand (a refusal's slot may go to an issue not counted).
+    if (ctx.overBudget() || spent >= reserved) {
       report.deferred.push({ repo: choice.issue.repo, number: choice.issue.number });
       continue;
     }
     try {
+      spent++;
       const run = await startRun(ctx, choice, state, roles, identity);
       report.dispatched.push(run);
     } catch (error) {
@@ -189,6 +221,7 @@ export async function pollTick(ctx: TickContext): Promise<PollReport> {
         error: describeError(error),
       });
       if (error instanceof DispatchRefused) {
+        spent--;
         // No agent started, and the claim is given back: the refused issue holds no slot, so the
         // next issue in line (in its repository or the fleet) may take it in this same tick.
         const refused = refKey(choice.issue);

@@ -17,6 +17,7 @@ import { decodeRunRecord } from "../core/record-codec.js";
 import type { RunRecord } from "../core/run-record.js";
 import { humanLabeler, stopPending } from "../core/stop.js";
 import { isTrusted } from "../core/trust.js";
+import { vouchedBy, type ControlRequest } from "../core/guard-rails.js";
 import type { AgentStatus } from "../core/types.js";
 import { readCommitFacts, type CommitAnswer, type CommitQuestion, type RepoCommitFacts } from "../github/commits.js";
 import type { RoleLookup } from "../github/lookups.js";
@@ -89,6 +90,7 @@ export async function assemble(
   identity: string,
   report: WatchReport,
   roles: RoleLookup,
+  stopRequests: () => Promise<ControlRequest[]> = () => Promise.resolve([]),
 ): Promise<Assembled | null> {
   let choice = pickProgressComment(issue.markerComments, identity);
   if (choice.own === null && issue.commentsTruncated) {
@@ -148,7 +150,13 @@ export async function assemble(
   let takenOverBy: string | null = null;
   let takeoverIgnored: string | null = null;
   const followed = !terminal || record.phase === "awaiting-review";
-  const labeler = followed ? humanLabeler(issue.labels, issue.labeled, ctx.config.labels.human) : null;
+  const labeled = issue.labeled.map((e) => ({ ...e, by: e.by && { ...e.by, at: e.at } }));
+  let labeler = followed ? humanLabeler(issue.labels, labeled, ctx.config.labels.human) : null;
+  if (labeler !== null && ctx.config.dashboard.enabled) {
+    // The loop's own human label stands for the trusted person whose "Stop and hand to me" it followed.
+    const by = vouchedBy(await stopRequests(), "stop", issue, { by: labeler, at: labeler.at }, identity);
+    if (by !== null) labeler = { login: by, isBot: false, at: labeler.at };
+  }
   if (labeler !== null) {
     const role = labeler.isBot ? ("unknown" as const) : await roles.roleOf(issue.repo, labeler.login);
     if (isTrusted({ ...labeler, role }, ctx.config.trust)) takenOverBy = labeler.login;

@@ -17,6 +17,8 @@ import type { RepoCommitFacts } from "../github/commits.js";
 import { RoleLookup } from "../github/lookups.js";
 import { readWatchFacts } from "../github/watch-reads.js";
 import type { RingResult } from "../notify/doorbell.js";
+import { dashboardRequests } from "./dashboard.js";
+import type { ControlRequest } from "../core/guard-rails.js";
 import { describeError, type IssueFailure, type TickContext } from "./context.js";
 import { commitUrl, writeRecord } from "./progress-writer.js";
 import { reviewFacts, sendReviewTurn, type ReviewFacts } from "./review-stage.js";
@@ -115,12 +117,15 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
   const defaultBranches = new Map(facts.repos.map((r) => [r.repo.toLowerCase(), r.defaultBranch]));
   const seen = new Set<string>();
   const roles = new RoleLookup(ctx.github);
+  // The dashboard's Stop requests, read only if the loop's own human label is found on a run.
+  let requests: Promise<ControlRequest[]> | null = null;
+  const stopRequests = () => (requests ??= dashboardRequests(ctx, identity));
   for (const issue of facts.repos.flatMap((r) => [...r.runs, ...r.owed, ...r.closedLocked, ...r.awaiting])) {
     const key = refKey(issue);
     if (seen.has(key)) continue;
     seen.add(key);
     try {
-      const run = await assemble(ctx, issue, identity, report, roles);
+      const run = await assemble(ctx, issue, identity, report, roles, stopRequests);
       if (run) assembled.push(run);
     } catch (error) {
       report.failures.push({ repo: issue.repo, issue: issue.number, stage: "status", error: describeError(error) });
