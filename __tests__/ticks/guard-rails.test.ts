@@ -243,6 +243,9 @@ describe("Retry from the dashboard", () => {
     const next = await run(loop);
     expect(next.poll.dispatched.map((d) => [d.number, d.attempt])).toEqual([[1, 2]]);
     expect(loop.thread(1, 2)).toBeDefined();
+    // The run's record names who asked, and so does its progress comment.
+    expect(loop.record(1)).toMatchObject({ attempt: 2, requestedBy: "maya" });
+    expect(loop.progressComments(1)[0]?.body).toContain("Started by @\u200bmaya with Retry on the dashboard.");
   });
 
   it("is applied once even when the run's last write fails: the box is unticked as soon as it is applied", async () => {

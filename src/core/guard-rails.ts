@@ -334,5 +334,6 @@ export function vouchedRetry(
 ): ReadyIssue {
   const label = { by: issue.readyLabeledBy, at: issue.readyLabeledAt };
   const by = vouchedBy(requests, "retry", issue, label, identity);
-  return by === null ? issue : { ...issue, readyLabeledBy: { login: by, isBot: false, role: "unknown" } };
+  if (by === null) return issue;
+  return { ...issue, readyLabeledBy: { login: by, isBot: false, role: "unknown" }, retryRequestedBy: by };
 }

@@ -78,6 +78,9 @@ export function renderProgress(view: ProgressView): string {
   if (hidden > 0) {
     lines.splice(4, 0, `${hidden} hidden ${hidden === 1 ? "passage" : "passages"} removed from the issue text.`, "");
   }
+  if (record.requestedBy !== undefined) {
+    lines.splice(4, 0, `Started by ${escapeText(`@${record.requestedBy}`)} with Retry on the dashboard.`, "");
+  }
   if (view.deployStage) lines.push(item(allGreen, "Deployed"));
   if (view.delivery === "pull-request") lines.push(...reviewItems(view));
   lines.push(item(record.phase === "closed", "Done"));

@@ -102,6 +102,8 @@ export const RunRecordSchema = z.strictObject({
   hiddenPassages: z.int().min(0).max(1_000_000).optional(),
   /** Dispatches of this attempt the executor refused (4xx), across ticks; absent in older records (none). */
   refusals: count.optional(),
+  /** Who asked for this run with Retry on the dashboard (issue 12); absent for a run a person's own label started. */
+  requestedBy: z.string().min(1).max(100).optional(),
   /**
    * Stopping the agent the loop let go of (core/stop.ts). Optional: records written before stops
    * existed read as "no stop". Owed and requested stops are retried every tick until confirmed.
@@ -165,6 +167,8 @@ export interface ClaimInput {
   leaseMinutes: number;
   issueSha256: string;
   hiddenPassages?: number;
+  /** The trusted person whose Retry on the dashboard started this run. */
+  requestedBy?: string;
 }
 
 /** A fresh run's record at the moment of its claim: nothing dispatched, pushed or rung yet. */
@@ -192,6 +196,7 @@ export function claimRecord(claim: ClaimInput): RunRecord {
     reason: null,
     doorbell: null,
     ...(claim.hiddenPassages === undefined ? {} : { hiddenPassages: claim.hiddenPassages }),
+    ...(claim.requestedBy === undefined ? {} : { requestedBy: claim.requestedBy }),
   };
 }
 

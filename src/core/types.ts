@@ -76,6 +76,11 @@ export interface ReadyIssue {
   /** How many runs this issue has had before (from its run record); 0 for a fresh issue. */
   previousAttempts: number;
   comments: IssueComment[];
+  /**
+   * The trusted person whose Retry on the dashboard made the loop put the ready label on
+   * (core/guard-rails.ts), when it did: the run's record names them.
+   */
+  retryRequestedBy?: string;
 }
 
 // --- the run record ---------------------------------------------------------

@@ -93,6 +93,7 @@ export async function startRun(
     leaseMinutes: config.limits.leaseMinutes,
     issueSha256: ctx.sha256(vetted.text),
     hiddenPassages: vetted.hiddenPassages,
+    ...(issue.retryRequestedBy === undefined ? {} : { requestedBy: issue.retryRequestedBy }),
   });
   if (refusals > 0) record = { ...record, refusals };
   const seen = { agentLink: null, pushed: null, ci: null };
