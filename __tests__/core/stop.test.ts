@@ -100,6 +100,15 @@ describe("hand-over: takeover and emergency stop", () => {
     expect(handOverCause(escalated, { killSwitch: "stop", takenOverBy: "maya" })).toBeNull();
   });
 
+  it("a run awaiting review is taken too: a review turn would start its agent again", () => {
+    const awaiting: RunRecord = { ...inFlight, phase: "awaiting-review" };
+    expect(handOverCause(awaiting, { killSwitch: "stop", takenOverBy: null })?.reason).toBe("kill-switch");
+    expect(handOverCause(awaiting, { killSwitch: "off", takenOverBy: "maya" })?.reason).toBe("taken-over");
+    const after = handOver(awaiting, "idle", { reason: "taken-over", text: "taken over by @maya" });
+    expect(after).toMatchObject({ phase: "escalated", doorbell: { kind: "needs-human", delivered: false } });
+    expect(after.stop ?? null).toBeNull(); // nothing was running
+  });
+
   it("escalates with needs-human owed and the agent's stop owed", () => {
     const next = handOver(inFlight, "running", { reason: "taken-over", text: "taken over by @maya" });
     expect(next).toMatchObject({

@@ -13,7 +13,7 @@ import {
   startLoop,
   stopLoopsAfterEach,
   tickWorld,
-  type Loop,
+  Loop,
 } from "../../__fixtures__/ticks.js";
 import { AWAITING_REVIEW_LABEL } from "../../src/core/labels.js";
 import { buildReport } from "../../src/report/model.js";
@@ -131,5 +131,22 @@ describe("review feedback loops back to the agent", () => {
     expect(loop.labels(1)).toContain(LABELS.human);
     expect(loop.labels(1)).not.toContain(AWAITING_REVIEW_LABEL);
     expect(loop.doorbells()).toEqual([`needs-human ${REPO}#1`]);
+  });
+
+  it("a trusted takeover or the emergency stop while awaiting review: a human, and no review turn is sent", async () => {
+    const { loop, pull } = await awaitingReview();
+    const store = loop.sandbox.world.store;
+    store.addReview(REPO, pull, { author: "bob", ...CHANGES });
+    store.applyLabel(REPO, 1, LABELS.human, "maya");
+    const { watch } = await loop.round();
+    expect(watch.runs).toMatchObject([{ action: "escalate-taken-over", phase: "escalated" }]);
+    expect(loop.userMessages(1)).toHaveLength(1);
+    expect(loop.labels(1)).not.toContain(AWAITING_REVIEW_LABEL);
+
+    const stopped = await awaitingReview();
+    stopped.loop.sandbox.world.store.addReview(REPO, stopped.pull, { author: "bob", ...CHANGES });
+    const halted = await new Loop(stopped.loop.sandbox, { "kill-switch": "stop" }).watch();
+    expect(halted.runs).toMatchObject([{ action: "escalate-emergency-stop", phase: "escalated" }]);
+    expect(stopped.loop.userMessages(1)).toHaveLength(1);
   });
 });

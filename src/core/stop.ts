@@ -137,12 +137,13 @@ export interface HandOverCause {
  * Whether an in-flight run is handed to a human before the state machine is asked: the
  * emergency stop (kill switch `stop`) takes every run, a trusted person's human label the
  * run it is on. `takenOverBy` is that person's login, already found trusted by the caller.
+ * A run awaiting review counts as in flight here: a review turn would start its agent again.
  */
 export function handOverCause(
   record: Pick<RunRecord, "phase">,
   facts: { killSwitch: KillSwitch; takenOverBy: string | null },
 ): HandOverCause | null {
-  if (record.phase !== "claimed" && record.phase !== "dispatched") return null;
+  if (record.phase !== "claimed" && record.phase !== "dispatched" && record.phase !== "awaiting-review") return null;
   if (facts.killSwitch === "stop") return { reason: "kill-switch", text: "stopped by the kill switch" };
   if (facts.takenOverBy !== null) return { reason: "taken-over", text: `taken over by @${facts.takenOverBy}` };
   return null;

@@ -149,8 +149,9 @@ export async function assemble(
   // label's rule). Read from the batched facts; only the labeler's role may need a look-up.
   let takenOverBy: string | null = null;
   let takeoverIgnored: string | null = null;
+  const followed = !terminal || record.phase === "awaiting-review";
   const labeled = issue.labeled.map((e) => ({ ...e, by: e.by && { ...e.by, at: e.at } }));
-  let labeler = terminal ? null : humanLabeler(issue.labels, labeled, ctx.config.labels.human);
+  let labeler = followed ? humanLabeler(issue.labels, labeled, ctx.config.labels.human) : null;
   if (labeler !== null && ctx.config.dashboard.enabled) {
     // The loop's own human label stands for the trusted person whose "Stop and hand to me" it followed.
     const by = vouchedBy(await stopRequests(), "stop", issue, { by: labeler, at: labeler.at }, identity);
