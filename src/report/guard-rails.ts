@@ -50,7 +50,7 @@ export function guardSourceNote(guard: FleetGuard | null): string | null {
     return `Guard rails: the dashboard could not be read (${guard.unreadable}), so the breaker and the daily budget cannot be counted and nothing new starts this run.`;
   }
   if (guard.source === "dashboard") return null;
-  return `Guard rails counted from the progress comments this run read (no dashboard): ${budgetLine(guard.budget)} Runs that finished before this run are not seen; set dashboard: true for a breaker and a budget that remember.`;
+  return `Guard rails without the dashboard: counted only from this run's reads (${budgetLine(guard.budget).replace(/\.$/, "")}); set dashboard: true for a breaker and a budget that remember across runs.`;
 }
 
 /** The dashboard's "Guard rails" section, with its controls. */
