@@ -347,6 +347,8 @@ describe("without the dashboard", () => {
       [1, "daily-budget"],
       [2, "daily-budget"],
     ]);
-    expect(rounds[1]?.model.notes.join("\n")).toContain("Guard rails without the dashboard: counted only from this run's reads");
+    expect(rounds[1]?.model.notes.join("\n")).toContain(
+      "Guard rails without the dashboard: counted only from this run's reads",
+    );
   });
 });
