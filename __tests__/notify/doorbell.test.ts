@@ -154,6 +154,8 @@ describe("ntfy", () => {
     ["done", "default", "white_check_mark"],
     ["needs-human", "high", "raising_hand"],
     ["frozen", "high", "ice_cube"],
+    ["breaker", "urgent", "no_entry"],
+    ["daily-budget", "default", "hourglass"],
   ] as const)("a %s doorbell rings with priority %s and tag %s", async (kind, priority, tags) => {
     await ringAll(sinksFrom({ ...none, ntfyUrl: `${base}/afk` }), { ...doorbell, kind });
     expect(at("/afk")[0]?.headers).toMatchObject({ priority, tags });

@@ -310,7 +310,9 @@ export class DashboardStep {
       case "stop": {
         const ref = control.issue;
         const running = (this.watch?.runs ?? []).some(
-          (r) => sameIssue(r, ref) && (r.phase === "claimed" || r.phase === "dispatched"),
+          // In flight as a takeover sees it (core/stop.ts handOverCause): awaiting review included.
+          (r) =>
+            sameIssue(r, ref) && (r.phase === "claimed" || r.phase === "dispatched" || r.phase === "awaiting-review"),
         );
         if (!running) return { guard, line: `asked to stop ${refText(ref)}: not done, it is not in flight.` };
         if (dryRun) return { guard, line: `stop ${refText(ref)} and hand it to @${by}.` };
