@@ -99,12 +99,15 @@ describe("demo world", () => {
 
   it("dispatches some issues and skips others for every reason a live switch allows", () => {
     // edit-history-unread needs an issue edited over 20 times: __tests__/hostile/edit-laundering.test.ts has one.
+    // breaker and daily-budget halt the whole fleet, like draining: __tests__/ticks/guard-rails.test.ts has them.
     const reachable = SKIP_CODES.filter(
       (code) =>
         ![
           "kill-switch",
           "emergency-stop",
           "draining",
+          "breaker",
+          "daily-budget",
           "not-allowlisted",
           "duplicate",
           "already-running",
