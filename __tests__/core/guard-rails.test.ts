@@ -4,9 +4,11 @@ import {
   controlAuthority,
   controlMarker,
   dailyBudget,
+  fleetGuard,
   tickedControls,
   vouchedBy,
   type DashboardEdit,
+  tripUnreadable,
 } from "../../src/core/guard-rails.js";
 import type { Actor } from "../../src/core/types.js";
 
@@ -138,5 +140,28 @@ describe("the loop's own label, vouched for by a control", () => {
     // A person whose login is the app's slug is not the app.
     expect(vouchedBy([request], "retry", issue, { by: { login: "afk-bot", isBot: false }, at }, LOOP)).toBeNull();
     expect(vouchedBy([request], "retry", issue, loopLabel(at), null)).toBeNull();
+  });
+});
+
+describe("tripUnreadable: a record that cannot be read", () => {
+  const NOW = "2026-03-02T09:00:00.000Z";
+
+  it("trips the breaker with the reason and no runs, so nothing starts until a reset", () => {
+    const state = tripUnreadable(5, "the record is not base64", NOW);
+    expect(state.streak).toEqual([]);
+    expect(state.tripped).toMatchObject({ at: NOW, runs: [], rung: false });
+    expect(state.tripped?.cause).toContain("could not be read (the record is not base64)");
+    const guard = fleetGuard([], state, { maxDispatchesPerDay: 50, breakerFailures: 5 }, "dashboard", NOW);
+    expect(guard.breaker).toMatchObject({ failures: 0, cause: state.tripped?.cause });
+  });
+
+  it("leaves a breaker that is off (0) off", () => {
+    expect(tripUnreadable(0, "the record is not base64", NOW).tripped).toBeNull();
+  });
+
+  it("keeps only plain words of the decoder's message, which may quote the broken record", () => {
+    const cause = tripUnreadable(5, "does not validate (guard.@everyone<img>[x](y): bad)", NOW).tripped?.cause ?? "";
+    expect(cause).not.toMatch(/[@<>[\]]/);
+    expect(cause.length).toBeLessThanOrEqual(300);
   });
 });

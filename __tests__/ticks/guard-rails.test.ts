@@ -122,6 +122,22 @@ describe("circuit breaker", () => {
     expect(body).toContain("- [ ] Reset the breaker");
   });
 
+  it("a hidden record broken by hand does not re-arm it: a record that cannot be read trips it (fail closed)", async () => {
+    const { loop } = await trippedWorld();
+    // Someone not trusted rewrites the hidden record, hoping a fresh one re-arms the breaker.
+    edit(loop, "randall", (b) => b.replace(/(<!-- afk-loop:dashboard v1 )\S+/, "$1bm90LW91cnM="));
+    const next = await run(loop);
+    expect(next.poll.dispatched).toEqual([]);
+    expect(next.poll.skipped.map((s) => s.code)).toContain("breaker");
+    expect(next.model.headline.text).toContain("Circuit breaker tripped");
+    expect(dashboard(loop).body).toContain("could not be read");
+    expect(started(loop, ISSUES)).toHaveLength(2);
+    // A trusted person who looked at it re-arms it.
+    edit(loop, "maya", tickReset);
+    const after = await run(loop);
+    expect(after.poll.dispatched.length).toBeGreaterThan(0);
+  });
+
   it("an untrusted person's tick of Reset does nothing and is reported", async () => {
     const { loop } = await trippedWorld();
     edit(loop, "randall", tickReset);

@@ -86,8 +86,11 @@ interface FailedRun {
 export interface BreakerState {
   /** The failed runs since the last done one, oldest first (the last BREAKER_MEMORY). */
   streak: FailedRun[];
-  /** Set when the streak reached `breaker-failures`; cleared only by a reset. */
-  tripped: { at: Instant; runs: FailedRun[]; rung: boolean } | null;
+  /**
+   * Set when the streak reached `breaker-failures`, or (`cause`) when the counts themselves could
+   * not be trusted; cleared only by a reset.
+   */
+  tripped: { at: Instant; runs: FailedRun[]; rung: boolean; cause?: string } | null;
 }
 
 export const ARMED_BREAKER: BreakerState = { streak: [], tripped: null };
@@ -137,12 +140,25 @@ export function resetBreaker(): BreakerState {
   return { streak: [], tripped: null };
 }
 
+/**
+ * Tripped because the record that holds the streak could not be read: starting afresh would
+ * re-arm a tripped breaker and empty the budget for whoever broke the record, so a person decides
+ * (fail closed). `threshold` 0 (the breaker is off) leaves it off.
+ */
+export function tripUnreadable(threshold: number, problem: string, now: Instant): BreakerState {
+  if (threshold === 0) return resetBreaker();
+  // The decoder's words may quote the broken record (a field's name): keep plain words only, for every renderer.
+  const plain = problem.replace(/[^A-Za-z0-9 .,:'-]/g, " ").slice(0, 120);
+  const cause = `the dashboard's record could not be read (${plain}), so the streak and the budget are unknown`;
+  return { streak: [], tripped: { at: now, runs: [], rung: false, cause: cause.slice(0, 300) } };
+}
+
 // --- what the poll may start ------------------------------------------------
 
 /** The fleet-wide limits on this tick's dispatches, for the policy. */
 export interface FleetGuard {
   /** The breaker tripped: nothing starts. */
-  breaker: { trippedAt: Instant; failures: number; runs: IssueRef[] } | null;
+  breaker: { trippedAt: Instant; failures: number; runs: IssueRef[]; cause: string | null } | null;
   budget: Budget;
   /** Where the counts come from: the dashboard's record, or only the progress comments this tick read. */
   source: "dashboard" | "progress-comments";
@@ -169,6 +185,7 @@ export function fleetGuard(
             trippedAt: tripped.at,
             failures: tripped.runs.length,
             runs: tripped.runs.map((r) => ({ repo: r.repo, number: r.number })),
+            cause: tripped.cause ?? null,
           },
     budget: dailyBudget(starts, limits.maxDispatchesPerDay, now),
     source,

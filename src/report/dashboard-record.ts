@@ -75,7 +75,13 @@ const CONTROL_REQUESTS = 20;
 const GuardSchema = z.strictObject({
   streak: z.array(FailedRunSchema).max(BREAKER_MEMORY),
   tripped: z
-    .strictObject({ at: z.iso.datetime(), runs: z.array(FailedRunSchema).max(BREAKER_MEMORY), rung: z.boolean() })
+    .strictObject({
+      at: z.iso.datetime(),
+      runs: z.array(FailedRunSchema).max(BREAKER_MEMORY),
+      rung: z.boolean(),
+      /** Why, when it was not a streak of failed runs (an unreadable record). */
+      cause: z.string().max(300).optional(),
+    })
     .nullable(),
   /** When the daily budget's doorbell last rang: it rings at most once a day. */
   budgetRungAt: z.iso.datetime().nullable(),

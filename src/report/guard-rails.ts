@@ -35,7 +35,8 @@ export function guardHalt(guard: FleetGuard | null): string | null {
     return "The dashboard, which holds the breaker and the daily budget, could not be read";
   if (guard.breaker !== null) {
     const runs = guard.breaker.runs.map(refText).join(", ");
-    return `Circuit breaker tripped at ${utc(guard.breaker.trippedAt)}: ${guard.breaker.failures} runs in a row ended escalated or frozen (${runs}); nothing new starts until a trusted person ticks "Reset the breaker" on the dashboard`;
+    const why = guard.breaker.cause ?? `${guard.breaker.failures} runs in a row ended escalated or frozen (${runs})`;
+    return `Circuit breaker tripped at ${utc(guard.breaker.trippedAt)}: ${why}; nothing new starts until a trusted person ticks "Reset the breaker" on the dashboard`;
   }
   if (guard.budget.left === 0) {
     return `${budgetLine(guard.budget).replace(/\.$/, "")}; nothing new starts until then`;
@@ -65,7 +66,7 @@ export function guardSection(input: {
   const lines = ["### Guard rails", ""];
   if (state.tripped !== null) {
     lines.push(
-      `⛔ **Circuit breaker tripped** at ${utc(state.tripped.at)}: ${state.tripped.runs.length} runs in a row ended escalated or frozen, so nothing new starts. Runs in flight are still watched.`,
+      `⛔ **Circuit breaker tripped** at ${utc(state.tripped.at)}: ${state.tripped.cause === undefined ? `${state.tripped.runs.length} runs in a row ended escalated or frozen` : state.tripped.cause}, so nothing new starts. Runs in flight are still watched.`,
       "",
       ...state.tripped.runs.map((r) => `- ${issueCell({ ...r, title: "" })}: ${r.outcome}`),
       "",

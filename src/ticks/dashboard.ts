@@ -25,6 +25,7 @@ import {
   type Control,
   type ControlRequest,
   type FleetGuard,
+  tripUnreadable,
 } from "../core/guard-rails.js";
 import type { IssueRef } from "../core/types.js";
 import { describeError } from "./context.js";
@@ -139,8 +140,19 @@ export class DashboardStep {
     const now = this.ctx.now().toISOString();
     const found = pickDashboardIssue(await listDashboardCandidates(this.ctx.github, this.repo), identity);
     const decoded = decodeDashboardRecord(found?.body ?? "", now);
+    // A record that cannot be read must not re-arm the breaker or empty the budget: trip it.
+    const fresh =
+      decoded.state === "corrupt"
+        ? {
+            ...decoded.record,
+            guard: {
+              ...guardOf(decoded.record),
+              ...tripUnreadable(config.guardRails.breakerFailures, decoded.problem, now),
+            },
+          }
+        : decoded.record;
     let record = mergeDashboardRecord(
-      decoded.record,
+      fresh,
       { started: 0, finished: finishedThisTick(this.watch), breakerFailures: config.guardRails.breakerFailures },
       now,
     );
@@ -349,7 +361,7 @@ export class DashboardStep {
       title: DASHBOARD_TITLE,
       issueUrl: found?.url ?? `https://github.com/${this.repo}`,
       runLink: null,
-      reason: `${tripped.runs.length} runs in a row ended escalated or frozen: ${runs}. Nothing new starts until a trusted person ticks "Reset the breaker" on the dashboard.`,
+      reason: `${tripped.cause ?? `${tripped.runs.length} runs in a row ended escalated or frozen: ${runs}`}. Nothing new starts until a trusted person ticks "Reset the breaker" on the dashboard.`,
     });
     if (result.failed.length > 0) {
       this.notes.push(
@@ -525,7 +537,9 @@ const cutLine = (line: string) => (line.length <= 300 ? line : `${line.slice(0, 
 export function dashboardNote(r: DashboardResult): string {
   const where = r.number === null ? `in ${r.repo}` : `${r.repo}#${r.number}`;
   const corrupt =
-    r.corrupt === null ? "" : ` Its record could not be read (${r.corrupt}), so it started afresh from this run.`;
+    r.corrupt === null
+      ? ""
+      : ` Its record could not be read (${r.corrupt}), so it started afresh from this run, with the breaker tripped (when it is on) until a trusted person resets it.`;
   switch (r.action) {
     case "created":
       return `Dashboard: created ${where}.${corrupt}`;
