@@ -112,6 +112,14 @@ describe("a run awaiting review", () => {
     expect(decision.reason).toContain("pull request #7 was closed without being merged");
   });
 
+  it("a review turn names the reviewed green head, even when the agent already pushed past it", () => {
+    // The turn was sent, its record write was lost, and the agent answered before the next tick:
+    // the new head is the agent's answer, to be judged by CI, never the head the turn was about.
+    const answered = { ...PULL, headSha: "f".repeat(40) };
+    const decision = reviewDecision(stage({ pull: answered, feedback: [review()], greenSha: SHA }), 3);
+    expect(decision).toMatchObject({ kind: "review-turn", round: 1, sha: SHA });
+  });
+
   it("trusted feedback: a review turn, numbered, naming the reviewer", () => {
     const decision = reviewDecision(stage({ feedback: [review()], rounds: 1 }), 3);
     expect(decision).toMatchObject({ kind: "review-turn", round: 2, sha: SHA });

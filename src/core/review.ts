@@ -151,7 +151,9 @@ export function reviewDecision(stage: ReviewStage, reviewRounds: number): Review
     const round = stage.rounds + 1;
     return {
       kind: "review-turn",
-      sha,
+      // The head that was reviewed, never a later one: an agent that already answered (a turn sent
+      // whose record write was lost) must have its new head judged by CI, not taken as unanswered.
+      sha: stage.greenSha ?? sha,
       pullRequest: pull.number,
       round,
       reviews: [...stage.feedback],
