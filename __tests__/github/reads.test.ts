@@ -101,3 +101,19 @@ describe("pagination", () => {
     expect(client.counts.graphql).toBe(4);
   });
 });
+
+describe("readWatchFacts without pull-request delivery", () => {
+  it("leaves the awaiting-review connection out of the query: fewer points, no awaiting runs", async () => {
+    seedRepo("api", 1);
+    const labels = { inProgress: LABELS.inProgress, owed: "afk-doorbell-owed", human: "ready-for-human" };
+    const before = client.counts.graphqlPoints;
+    const withAwaiting = await readWatchFacts(client, ["acme/api"], { ...labels, awaiting: "afk-awaiting-review" });
+    const following = client.counts.graphqlPoints - before;
+    const push = await readWatchFacts(client, ["acme/api"], { ...labels, awaiting: null });
+    const withoutFollowing = client.counts.graphqlPoints - before - following;
+    expect(withAwaiting.repos[0]?.error).toBeNull();
+    expect(push.repos[0]?.error).toBeNull();
+    expect(push.repos[0]?.awaiting).toEqual([]);
+    expect(withoutFollowing).toBeLessThan(following);
+  });
+});

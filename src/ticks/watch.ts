@@ -100,7 +100,8 @@ export async function watchTick(ctx: TickContext): Promise<WatchReport> {
     inProgress: config.labels.inProgress,
     owed: DOORBELL_OWED_LABEL,
     human: config.labels.human,
-    awaiting: AWAITING_REVIEW_LABEL,
+    // Only pull-request delivery ever awaits review (README: switching delivery with runs awaiting review).
+    awaiting: config.delivery === "pull-request" ? AWAITING_REVIEW_LABEL : null,
   });
   const identity = config.github.loopIdentity ?? facts.viewer;
   report.identity = identity;
