@@ -45,6 +45,24 @@ export const TICK_MINUTES = 10;
 /** Rounds a fault-free lifecycle needs to finish everything (the sweep's baseline test holds it to that). */
 export const LIFECYCLE_ROUNDS = 7;
 
+/** The loop's credentials in every sweep world: an App token that reaches every repository, a T3 operator. */
+const SWEEP_ACCESS = {
+  github: { tokens: [{ token: GITHUB_TOKEN, login: LOOP_LOGIN, reach: "all" }] },
+  t3: { tokens: { [T3_TOKEN]: ["orchestration:operate", "orchestration:read"] } },
+} satisfies Pick<WorldInput, "github" | "t3">;
+
+/** The inputs every sweep world shares; each world adds its allowlist and delivery. */
+const SWEEP_INPUTS = {
+  "github-token": GITHUB_TOKEN,
+  "t3-token": T3_TOKEN,
+  "kill-switch": "off",
+  "max-per-repo": 1,
+  "max-in-flight": 5,
+  "fix-forward-attempts": 2,
+  "lease-minutes": LEASE_MINUTES,
+  "webhook-secret": WEBHOOK_SECRET,
+};
+
 /**
  * acme/api#1 push, green: done. acme/api#2 waits for #1 (repo busy), then red,
  * fix-forward, green: done. acme/web#1 stops without pushing: needs-human.
@@ -58,19 +76,8 @@ export function lifecycleWorld(): WorldInput {
     start: "2026-03-02T09:00:00Z",
     tickMinutes: TICK_MINUTES,
     users: ["maya", "bob", "tina"],
-    github: { tokens: [{ token: GITHUB_TOKEN, login: LOOP_LOGIN, reach: "all" }] },
-    t3: { tokens: { [T3_TOKEN]: ["orchestration:operate", "orchestration:read"] } },
-    inputs: {
-      "github-token": GITHUB_TOKEN,
-      "t3-token": T3_TOKEN,
-      "kill-switch": "off",
-      allowlist: "acme/api\nacme/web\nacme/docs",
-      "max-per-repo": 1,
-      "max-in-flight": 5,
-      "fix-forward-attempts": 2,
-      "lease-minutes": LEASE_MINUTES,
-      "webhook-secret": WEBHOOK_SECRET,
-    },
+    ...SWEEP_ACCESS,
+    inputs: { ...SWEEP_INPUTS, allowlist: "acme/api\nacme/web\nacme/docs" },
     agent: { act: "push", afterTicks: 1 },
     ci: { result: "green", afterTicks: 1 },
     repos: [
@@ -191,21 +198,8 @@ function pullRequestWorld(): WorldInput {
     start: "2026-03-02T09:00:00Z",
     tickMinutes: TICK_MINUTES,
     users: ["maya", "bob"],
-    github: { tokens: [{ token: GITHUB_TOKEN, login: LOOP_LOGIN, reach: "all" }] },
-    t3: { tokens: { [T3_TOKEN]: ["orchestration:operate", "orchestration:read"] } },
-    inputs: {
-      "github-token": GITHUB_TOKEN,
-      "t3-token": T3_TOKEN,
-      "kill-switch": "off",
-      allowlist: "acme/api",
-      delivery: "pull-request",
-      "max-per-repo": 1,
-      "max-in-flight": 5,
-      "fix-forward-attempts": 2,
-      "review-rounds": 2,
-      "lease-minutes": LEASE_MINUTES,
-      "webhook-secret": WEBHOOK_SECRET,
-    },
+    ...SWEEP_ACCESS,
+    inputs: { ...SWEEP_INPUTS, allowlist: "acme/api", delivery: "pull-request", "review-rounds": 2 },
     agent: { act: "pull-request", afterTicks: 1 },
     ci: { result: "green", afterTicks: 1 },
     repos: [
