@@ -56,6 +56,21 @@ export const key = (s: string): string => s.toLowerCase();
 
 export type DispatchListener = (repo: Repo, run: WorkflowRun) => void;
 
+/** Every commit of `repo` reachable from `sha`, itself first, then parents breadth-first. */
+export function reachableCommits(repo: Repo, sha: string): Commit[] {
+  const seen = new Set<string>();
+  const out: Commit[] = [];
+  const queue = [sha];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    const commit = repo.commits.get(next);
+    if (!commit || seen.has(next)) continue;
+    seen.add(next);
+    out.push(commit);
+    queue.push(...commit.parents);
+  }
+  return out;
+}
+
 export abstract class StoreBase {
   readonly now: () => Date;
   protected nextId = 1000;
@@ -143,18 +158,7 @@ export abstract class StoreBase {
 
   /** Every commit reachable from `sha`, itself first, then parents breadth-first. */
   history(fullName: string, sha: string): Commit[] {
-    const repo = this.mustRepo(fullName);
-    const seen = new Set<string>();
-    const out: Commit[] = [];
-    const queue = [sha];
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      const commit = repo.commits.get(next);
-      if (!commit || seen.has(next)) continue;
-      seen.add(next);
-      out.push(commit);
-      queue.push(...commit.parents);
-    }
-    return out;
+    return reachableCommits(this.mustRepo(fullName), sha);
   }
 
   onWorkflowDispatch(listener: DispatchListener): () => void {

@@ -4,6 +4,7 @@
 // name / per context" rollup rules. Never mutates the store.
 
 import type { CheckRun, CommitStatus, Deployment, Repo } from "../store.js";
+import { reachableCommits } from "../store-base.js";
 import { connection, type PageArgs } from "./connection.js";
 
 type Node = Record<string, unknown>;
@@ -26,27 +27,13 @@ export function commitNode(repo: Repo, sha: string): Node | null {
     url: `${WEB}/${repo.fullName}/commit/${sha}`,
     parents: (args: PageArgs) => connection(found.parents, args, (parent) => commitNode(repo, parent)),
     history: (args: PageArgs & { since?: string | null; until?: string | null }) => {
-      const reachable = historyFrom(repo, sha).filter(
+      const reachable = reachableCommits(repo, sha).filter(
         (c) => (!args.since || c.date >= args.since) && (!args.until || c.date <= args.until),
       );
       return connection(reachable, args, (c) => commitNode(repo, c.sha));
     },
     statusCheckRollup: () => rollup(repo, sha),
   };
-}
-
-function historyFrom(repo: Repo, sha: string): { sha: string; date: string }[] {
-  const out: { sha: string; date: string }[] = [];
-  const seen = new Set<string>();
-  const queue = [sha];
-  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    const commit = repo.commits.get(next);
-    if (!commit || seen.has(next)) continue;
-    seen.add(next);
-    out.push(commit);
-    queue.push(...commit.parents);
-  }
-  return out;
 }
 
 /** GitHub's rollup: the latest check run per (app, name) and the latest status per context; null when neither exists. */
