@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { aConfig, aRunRecord, runMinute } from "../../__fixtures__/core.js";
+import { applyAction } from "../../src/core/apply-action.js";
 import { labelsFor } from "../../src/core/labels.js";
 import { type RunRecord } from "../../src/core/run-record.js";
 import { decodeRunRecord, encodeRunRecord } from "../../src/core/record-codec.js";
@@ -134,5 +135,21 @@ describe("the record", () => {
     expect(describeStop(markStopped(owed, runMinute(2)).stop)).toBe(`agent stopped at ${runMinute(2)}`);
     expect(describeStop(owed.stop)).toContain("owed");
     expect(describeStop(null)).toBeNull();
+  });
+});
+
+describe("a review turn drives the agent again", () => {
+  it("so the stop of its earlier let-go (green, awaiting review) is spent: the next let-go owes a new one", () => {
+    const green = stopOnLetGo(inFlight, { ...inFlight, phase: "awaiting-review" }, "running");
+    const awaiting = markStopped(markStopRequested(green, runMinute(1), false), runMinute(2));
+    expect(awaiting.stop?.state).toBe("stopped");
+    const turned = applyAction(
+      { ...awaiting, review: { pullRequest: 7, rounds: 0, since: runMinute(0), mergedAt: null } },
+      { kind: "review-turn", sha: "a".repeat(40), pullRequest: 7, round: 1, reviews: [], reason: "round 1" },
+      runMinute(3),
+    );
+    expect(turned.phase).toBe("dispatched");
+    const stalled = stopOnLetGo(turned, { ...turned, phase: "escalated", reason: "stalled" }, "running");
+    expect(stalled.stop).toMatchObject({ reason: "escalated", state: "owed" });
   });
 });

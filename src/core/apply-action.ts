@@ -94,6 +94,9 @@ export function applyAction(record: RunRecord, action: Action, now: Instant): Ru
         turnStartedAt: now,
         lastAction: action.kind,
         reason,
+        // The loop drives the agent again: the stop of its let-go at green is spent, and the next
+        // let-go must owe a new one (else an agent stalled after this turn would be left working).
+        stop: null,
         review: { ...review(action.pullRequest), pullRequest: action.pullRequest, rounds: action.round, since },
       };
     }
